@@ -1,0 +1,41 @@
+"""pitstop: provision project Python environments and run the project's Python.
+
+The public API is re-exported here lazily so that ``import pitstop`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = [
+    "Environment",
+    "PitstopError",
+    "PythonCommand",
+    "check",
+    "detect",
+    "ensure",
+    "lock",
+    "resolve",
+]
+
+if TYPE_CHECKING:
+    from pitstop.api import Environment, check, detect, ensure, lock, resolve
+    from pitstop.errors import PitstopError
+    from pitstop.kinds.base import PythonCommand
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PitstopError":
+        from pitstop.errors import PitstopError
+
+        return PitstopError
+    if name == "PythonCommand":
+        from pitstop.kinds.base import PythonCommand
+
+        return PythonCommand
+    if name in __all__:
+        from pitstop import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'pitstop' has no attribute {name!r}")

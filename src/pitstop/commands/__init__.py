@@ -1,0 +1,62 @@
+"""One small module per subcommand; each exposes ``run(args) -> int``."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from pitstop.config import DEFAULT_ENV, EnvSpec, Project
+from pitstop.errors import ConfigError
+from pitstop.output import Reporter
+from pitstop.runtime import Runtimes
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every command needs: the project, a reporter and interpreter discovery."""
+
+    project: Project
+    reporter: Reporter
+    runtimes: Runtimes
+
+
+def reporter_for(args: argparse.Namespace) -> Reporter:
+    """-q / -v into a Reporter."""
+    return Reporter(int(getattr(args, "verbose", 0)) - int(getattr(args, "quiet", 0)))
+
+
+def context(args: argparse.Namespace) -> Context:
+    """Load the project named by ``--project`` (or found upwards) into a Context."""
+    from pitstop import config
+
+    project = config.load(Path(args.project) if args.project else None)
+    return Context(project, reporter_for(args), runtimes_for(project))
+
+
+def runtimes_for(project: Project) -> Runtimes:
+    """Interpreter discovery with its cache in the project's env store."""
+    top = project.envs[DEFAULT_ENV].settings
+    location = project.location(top)
+    return Runtimes(location / ".cache" / "interpreters.json", store=location)
+
+
+def selected_envs(
+    project: Project, args: argparse.Namespace, *, managed_only: bool = False
+) -> list[EnvSpec]:
+    """The envs named by ``-e`` (repeatable) or ``--all``; default ``default``."""
+    names: list[str] = list(getattr(args, "env", None) or [])
+    if getattr(args, "all", False):
+        if names:
+            raise ConfigError("use either -e/--env or --all, not both", fix="drop one of them")
+        envs = list(project.envs.values())
+        return [e for e in envs if e.kind == "managed"] if managed_only else envs
+    envs = [project.env(name) for name in (names or [DEFAULT_ENV])]
+    if managed_only:
+        for env in envs:
+            if env.kind != "managed":
+                raise ConfigError(
+                    f"env {env.name!r} is kind {env.kind!r}; pitstop only locks managed envs",
+                    fix="pick a managed env with -e, or use --all",
+                )
+    return envs

@@ -1,0 +1,52 @@
+"""``pitstop lock [--check] [--upgrade [PKG ...]]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pitstop.errors import NOT_READY, READY
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write fresh locks, or with ``--check`` report freshness offline."""
+    if args.check:
+        return _check(args)
+    from pitstop.commands import context, selected_envs
+    from pitstop.locking import lock_env
+
+    ctx = context(args)
+    upgrade_all = args.upgrade is not None and not args.upgrade
+    for env in selected_envs(ctx.project, args, managed_only=True):
+        lock_env(
+            ctx.project,
+            env,
+            runtimes=ctx.runtimes,
+            reporter=ctx.reporter,
+            upgrade=upgrade_all,
+            upgrade_packages=tuple(args.upgrade or ()),
+        )
+    return READY
+
+
+def _check(args: argparse.Namespace) -> int:
+    # The pre-commit hook's path: config + text of the lock; no uv, no resolver, no probe.
+    from pathlib import Path
+
+    from pitstop import config, lockfile
+    from pitstop.commands import reporter_for, selected_envs
+    from pitstop.inputs import collect
+
+    project = config.load(Path(args.project) if args.project else None)
+    reporter = reporter_for(args)
+    failures = 0
+    for env in selected_envs(project, args, managed_only=True):
+        inputs = collect(project, env)
+        state = lockfile.status(project.lock_path(env), inputs.hash)
+        if state.fresh:
+            reporter.step(f"{state.path.name}: fresh")
+            continue
+        failures += 1
+        flag = "" if env.name == "default" else f" -e {env.name}"
+        sys.stderr.write(f"error: {state.describe()}\nrun: pitstop lock{flag}\n")
+    return NOT_READY if failures else READY

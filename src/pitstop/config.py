@@ -1,0 +1,489 @@
+"""Find the project and read ``[tool.pitstop]`` / ``pitstop.toml`` into frozen records.
+
+Every problem is a :class:`ConfigError` (exit 2) naming the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pitstop import _toml
+from pitstop.errors import ConfigError
+
+ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+DEFAULT_ENV = "default"
+KINDS = ("managed", "system", "venv", "uv", "poetry", "pyenv", "conda", "docker", "auto")
+
+# Settings are inherited by named envs; requirement sources are not (SPEC §2).
+SETTING_KEYS = {
+    "python": str,
+    "auto-install": str,
+    "installer": str,
+    "location": str,
+    "index-url": str,
+    "extra-index-urls": list,
+    "find-links": list,
+    "no-index": bool,
+    "allow-build": bool,
+    "keep-previous": bool,
+    "lock-runtime": str,
+    "environments": list,
+}
+SOURCE_KEYS = {
+    "requirements": list,
+    "requirements-files": list,
+    "dependency-groups": list,
+    "extras": list,
+    "install-project": bool,
+    "libraries": dict,
+}
+# Keys of adopted kinds (SPEC §6); third-party kinds may use any of these.
+ADOPTED_KEYS = {
+    "path": str,
+    "project-dir": str,
+    "name": str,
+    "prefix": str,
+    "container": str,
+}
+CHOICES = {
+    "auto-install": ("dev", "always", "never"),
+    "installer": ("uv", "pip"),
+    "lock-runtime": ("any", "exact"),
+}
+_TYPE_NAMES = {str: "a string", list: "a list of strings", bool: "true or false", dict: "a table"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Inherited settings of one env."""
+
+    python: str | None = None
+    auto_install: str = "dev"
+    installer: str = "uv"
+    location: str = ".pitstop"
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    allow_build: bool = True
+    keep_previous: bool = True
+    lock_runtime: str = "any"
+    environments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Requirement sources of one managed env (never inherited)."""
+
+    requirements: tuple[str, ...] = ()
+    requirements_files: tuple[str, ...] = ()
+    dependency_groups: tuple[str, ...] = ()
+    extras: tuple[str, ...] = ()
+    install_project: bool = False
+    libraries: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EnvSpec:
+    """One configured environment."""
+
+    name: str
+    kind: str
+    settings: Settings
+    sources: Sources
+    options: tuple[tuple[str, str], ...] = ()
+    table: str = "[tool.pitstop]"
+
+    def option(self, key: str, default: str | None = None) -> str | None:
+        """The adopted-kind option ``key`` (``path``, ``container``, ...)."""
+        return dict(self.options).get(key, default)
+
+    @property
+    def lock_name(self) -> str:
+        """File name of this env's lock (SPEC §5)."""
+        return "pylock.toml" if self.name == DEFAULT_ENV else f"pylock.{self.name}.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A project root and its configured envs."""
+
+    root: Path
+    config_file: Path
+    envs: Mapping[str, EnvSpec]
+    pyproject: Mapping[str, Any] = field(default_factory=dict)
+    python_version_file: str | None = None
+    python_override: str | None = None
+    auto_install_override: str | None = None
+
+    def env(self, name: str) -> EnvSpec:
+        """The env called ``name``, or a config error listing the known ones."""
+        try:
+            return self.envs[name]
+        except KeyError:
+            known = ", ".join(sorted(self.envs))
+            raise ConfigError(
+                f"no env named {name!r} in {self.config_file.name} (known: {known})",
+                fix=f"add [tool.pitstop.envs.{name}] or use one of: {known}",
+            ) from None
+
+    def lock_path(self, env: EnvSpec) -> Path:
+        """Where ``env``'s lock lives."""
+        return self.root / env.lock_name
+
+    def store(self, env: EnvSpec) -> Path:
+        """The directory holding ``env``'s venv, venv.new, venv.prev and its flock."""
+        return self.location(env.settings) / env.name
+
+    def location(self, settings: Settings) -> Path:
+        """The env store for ``settings`` (validated to stay inside the project)."""
+        if settings.location == "user":
+            return user_store(self.root)
+        return (self.root / settings.location).resolve()
+
+
+def user_store(root: Path) -> Path:
+    """Env store under ``PITSTOP_HOME`` (default: platformdirs) for ``location = "user"``."""
+    home = os.environ.get("PITSTOP_HOME")
+    if home:
+        base = Path(home)
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_data_dir("pitstop", appauthor=False))
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+    return base / "envs" / f"{root.name}-{digest}"
+
+
+def find_root(start: Path) -> tuple[Path, Path]:
+    """The nearest directory from ``start`` up that holds pitstop config, and that file."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / "pitstop.toml"
+        if candidate.is_file():
+            return directory, candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            text = _read_text(pyproject)
+            if "tool" in text and "pitstop" in text and "pitstop" in _tool(pyproject, text):
+                return directory, pyproject
+    raise ConfigError(
+        f"no pitstop configuration in {start} or any parent directory",
+        fix="add a [tool.pitstop] table to pyproject.toml (or create pitstop.toml), "
+        "or pass --project DIR",
+    )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}", fix=f"check {path.name}") from None
+
+
+def _tool(path: Path, text: str) -> Mapping[str, Any]:
+    tool = _toml.loads(text, source=path).get("tool", {})
+    return tool if isinstance(tool, Mapping) else {}
+
+
+def load(project: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Project:
+    """Find and read the project configuration.
+
+    ``project`` is ``--project DIR`` (that directory must itself hold the config); without it
+    the search starts at the working directory.
+    """
+    env_vars = os.environ if environ is None else environ
+    if project is not None:
+        root = Path(project).resolve()
+        if not root.is_dir():
+            raise ConfigError(f"--project {project}: no such directory", fix="pass a directory")
+        config_file = root / "pitstop.toml"
+        if not config_file.is_file():
+            config_file = root / "pyproject.toml"
+        if not config_file.is_file():
+            raise ConfigError(
+                f"{root} has no pitstop.toml or pyproject.toml",
+                fix="add a [tool.pitstop] table to pyproject.toml or create pitstop.toml",
+            )
+    else:
+        root, config_file = find_root(Path.cwd())
+    pyproject_path = root / "pyproject.toml"
+    pyproject = _toml.load(pyproject_path) if pyproject_path.is_file() else {}
+    if config_file.name == "pitstop.toml":
+        table: Any = _toml.load(config_file)
+        if "pitstop" in (pyproject.get("tool") or {}):
+            raise ConfigError(
+                f"{root} has both pitstop.toml and [tool.pitstop] in pyproject.toml",
+                fix="keep one of them",
+            )
+        prefix = ""
+    else:
+        table = (pyproject.get("tool") or {}).get("pitstop")
+        if table is None:
+            raise ConfigError(
+                f"{config_file} has no [tool.pitstop] table", fix="add a [tool.pitstop] table"
+            )
+        prefix = "tool.pitstop."
+    where = _Where(config_file, prefix)
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{config_file}: [{prefix[:-1]}] must be a table", fix="make it a table")
+    envs = _parse_envs(table, root=root, where=where)
+    python_version_file = _python_version_file(root)
+    return Project(
+        root=root,
+        config_file=config_file,
+        envs=envs,
+        pyproject=pyproject,
+        python_version_file=python_version_file,
+        python_override=_python_override(env_vars),
+        auto_install_override=_auto_install_override(env_vars),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    file: Path
+    prefix: str
+
+    def key(self, key: str, env: str | None = None) -> str:
+        scope = f"{self.prefix}envs.{env}." if env else self.prefix
+        return f"{self.file.name}: {scope}{key}"
+
+
+def _parse_envs(table: Mapping[str, Any], *, root: Path, where: _Where) -> dict[str, EnvSpec]:
+    top = {k: v for k, v in table.items() if k != "envs"}
+    settings = _settings(top, Settings(), root=root, where=where, env=None)
+    envs = {DEFAULT_ENV: _env(DEFAULT_ENV, top, settings, root=root, where=where, named=False)}
+    named = table.get("envs", {})
+    if not isinstance(named, Mapping):
+        raise ConfigError(
+            f"{where.key('envs')} must be a table", fix="use [tool.pitstop.envs.NAME]"
+        )
+    for name, body in named.items():
+        if not ENV_NAME.match(name):
+            raise ConfigError(
+                f"{where.key('envs')}: bad env name {name!r}",
+                fix="env names match [a-z0-9][a-z0-9_-]{0,63}: lower-case letters, digits, - and _",
+            )
+        if name == DEFAULT_ENV:
+            raise ConfigError(
+                f"{where.key('envs.default')}: the default env is the top-level table",
+                fix="move these keys to the top level",
+            )
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"{where.key(name, None)} must be a table", fix="make it a table")
+        env_settings = _settings(body, settings, root=root, where=where, env=name)
+        envs[name] = _env(name, body, env_settings, root=root, where=where, named=True)
+    return envs
+
+
+def _check_type(value: object, expected: type, *, key: str) -> None:
+    ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
+    if ok and expected is list:
+        ok = all(isinstance(v, str) for v in value)  # type: ignore[attr-defined]
+    if not ok:
+        raise ConfigError(
+            f"{key} must be {_TYPE_NAMES[expected]}, not {type(value).__name__}",
+            fix=f"write {key.split(': ', 1)[-1]} as {_TYPE_NAMES[expected]}",
+        )
+
+
+def _settings(
+    body: Mapping[str, Any], inherited: Settings, *, root: Path, where: _Where, env: str | None
+) -> Settings:
+    values: dict[str, Any] = {}
+    for key, expected in SETTING_KEYS.items():
+        if key not in body:
+            continue
+        value = body[key]
+        name = where.key(key, env)
+        _check_type(value, expected, key=name)
+        if key in CHOICES and value not in CHOICES[key]:
+            choices = " | ".join(f'"{c}"' for c in CHOICES[key])
+            raise ConfigError(
+                f"{name}: {value!r} is not one of {choices}", fix=f"set {key} to {choices}"
+            )
+        if expected is list:
+            value = tuple(value)
+        values[key.replace("-", "_")] = value
+    if "python" in values:
+        from pitstop.runtime import parse_request
+
+        parse_request(values["python"], where=where.key("python", env))
+    if "location" in values:
+        _check_location(values["location"], root=root, key=where.key("location", env))
+    for key in ("index_url",):
+        if key in values and not values[key]:
+            raise ConfigError(
+                f"{where.key('index-url', env)} is empty", fix="remove it or set a URL"
+            )
+    if "environments" in values:
+        from packaging.markers import InvalidMarker, Marker
+
+        for marker in values["environments"]:
+            try:
+                Marker(marker)
+            except InvalidMarker:
+                raise ConfigError(
+                    f"{where.key('environments', env)}: invalid marker {marker!r}",
+                    fix="use PEP 508 markers such as \"sys_platform == 'linux'\"",
+                ) from None
+    fields = {f: getattr(inherited, f) for f in Settings.__dataclass_fields__}
+    fields.update(values)
+    return Settings(**fields)
+
+
+def _check_location(location: str, *, root: Path, key: str) -> None:
+    if location == "user":
+        return
+    if not location:
+        raise ConfigError(f"{key} is empty", fix='use a directory inside the project or "user"')
+    real_root = root.resolve()
+    target = (root / location).resolve()
+    if target != real_root and real_root not in target.parents:
+        raise ConfigError(
+            f"{key} = {location!r} resolves outside the project ({target})",
+            fix='use a directory inside the project, or location = "user"',
+        )
+    if target == real_root:
+        raise ConfigError(f"{key} must not be the project root", fix='use ".pitstop"')
+
+
+def _env(
+    name: str,
+    body: Mapping[str, Any],
+    settings: Settings,
+    *,
+    root: Path,
+    where: _Where,
+    named: bool,
+) -> EnvSpec:
+    known = set(SETTING_KEYS) | set(SOURCE_KEYS) | set(ADOPTED_KEYS) | {"kind"}
+    if not named:
+        known.add("envs")
+    scope = name if named else None
+    for key in body:
+        if key not in known:
+            close = _closest(key, known)
+            hint = f"did you mean {close!r}? " if close else ""
+            raise ConfigError(
+                f"{where.key(key, scope)}: unknown key",
+                fix=f"{hint}remove it; see the keys in SPEC §2 / the README",
+            )
+    kind = body.get("kind", "managed")
+    _check_type(kind, str, key=where.key("kind", scope))
+    if kind not in KINDS and not _third_party_kind(kind):
+        raise ConfigError(
+            f"{where.key('kind', scope)}: unknown kind {kind!r}",
+            fix=f"use one of: {', '.join(KINDS)} (or install the plugin that provides it)",
+        )
+    values: dict[str, Any] = {}
+    for key, expected in SOURCE_KEYS.items():
+        if key in body:
+            _check_type(body[key], expected, key=where.key(key, scope))
+            if kind != "managed":
+                raise ConfigError(
+                    f"{where.key(key, scope)}: {kind} envs are not built by pitstop",
+                    fix=f'remove {key}, or use kind = "managed"',
+                )
+            values[key.replace("-", "_")] = tuple(body[key]) if expected is list else body[key]
+    if "libraries" in values:
+        values["libraries"] = tuple(sorted(values["libraries"].items()))
+    options: list[tuple[str, str]] = []
+    for key, expected in ADOPTED_KEYS.items():
+        if key in body:
+            _check_type(body[key], expected, key=where.key(key, scope))
+            if kind == "managed":
+                raise ConfigError(
+                    f"{where.key(key, scope)}: only adopted kinds take {key}",
+                    fix=f"remove {key}, or set kind (venv, uv, poetry, conda, docker, ...)",
+                )
+            options.append((key, body[key]))
+    table = f"[{where.prefix}envs.{name}]" if named else f"[{where.prefix[:-1]}]"
+    spec = EnvSpec(
+        name=name,
+        kind=kind,
+        settings=settings,
+        sources=Sources(**values),
+        options=tuple(options),
+        table=table or "[pitstop.toml]",
+    )
+    if kind == "managed":
+        _validate_sources(spec, where=where, scope=scope)
+    return spec
+
+
+def _validate_sources(spec: EnvSpec, *, where: _Where, scope: str | None) -> None:
+    from pitstop.requirements import library_requirement, parse_requirement
+
+    for text in spec.sources.requirements:
+        parse_requirement(
+            text, where=where.key("requirements", scope), fix="use PEP 508 requirement strings"
+        )
+    for import_name, value in spec.sources.libraries:
+        library_requirement(import_name, value, where=where.key(f"libraries.{import_name}", scope))
+
+
+def _closest(key: str, known: set[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, sorted(known), n=1)
+    return match[0] if match else None
+
+
+def _third_party_kind(kind: str) -> bool:
+    from pitstop.kinds import registry
+
+    return kind in registry.third_party_names()
+
+
+def _python_version_file(root: Path) -> str | None:
+    path = root / ".python-version"
+    if not path.is_file():
+        return None
+    for line in _read_text(path).splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            return line
+    return None
+
+
+def _python_override(environ: Mapping[str, str]) -> str | None:
+    value = environ.get("PITSTOP_PYTHON")
+    if value is None or value == "":
+        return None
+    path = Path(value)
+    if not path.is_absolute():
+        import shutil
+
+        found = shutil.which(value)
+        if found is None:
+            raise ConfigError(
+                f"PITSTOP_PYTHON={value!r} is not an absolute path and not on PATH",
+                fix="set PITSTOP_PYTHON to an interpreter's absolute path, or unset it",
+            )
+        path = Path(found)
+    if not path.is_file() or not os.access(path, os.X_OK):
+        raise ConfigError(
+            f"PITSTOP_PYTHON={value!r} is not an executable file",
+            fix="set PITSTOP_PYTHON to an interpreter's absolute path, or unset it",
+        )
+    return str(path)
+
+
+def _auto_install_override(environ: Mapping[str, str]) -> str | None:
+    value = environ.get("PITSTOP_AUTO_INSTALL")
+    if not value:
+        return None
+    if value not in CHOICES["auto-install"]:
+        raise ConfigError(
+            f"PITSTOP_AUTO_INSTALL={value!r} is not one of dev, always, never",
+            fix="set PITSTOP_AUTO_INSTALL to dev, always or never, or unset it",
+        )
+    return value

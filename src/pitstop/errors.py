@@ -1,0 +1,83 @@
+"""One exception family for every user-facing failure, with SPEC exit codes and a fix."""
+
+from __future__ import annotations
+
+READY = 0
+NOT_READY = 1
+USAGE = 2
+PROVISION_FAILED = 3
+INTERRUPTED = 130
+
+
+class PitstopError(Exception):
+    """Base of every error pitstop reports to a user.
+
+    ``message`` says what is wrong, ``fix`` is the command or edit that fixes it, and
+    ``exit_code`` is the process exit code from SPEC §3.
+    """
+
+    exit_code = NOT_READY
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def render(self) -> str:
+        """The text printed on stderr: the message, then the fix on its own last line.
+
+        A fix that is a command reads ``run: <command>``; any other fix reads ``fix: <text>``.
+        """
+        text = f"error: {self.message}"
+        if self.fix:
+            text += "\n" + (self.fix if self.fix.startswith("run: ") else f"fix: {self.fix}")
+        return text
+
+
+class ConfigError(PitstopError):
+    """Invalid configuration or arguments; nothing was changed (exit 2)."""
+
+    exit_code = USAGE
+
+
+class UsageError(ConfigError):
+    """Bad command-line usage (exit 2)."""
+
+
+class NotReadyError(PitstopError):
+    """Lock or env missing or stale, or a check failed (exit 1)."""
+
+    exit_code = NOT_READY
+
+
+class InterpreterNotFound(NotReadyError):
+    """No interpreter satisfies the request (exit 1)."""
+
+
+class ProvisionError(PitstopError):
+    """Provisioning failed; the previous env is intact and venv.new is gone (exit 3)."""
+
+    exit_code = PROVISION_FAILED
+
+
+class CommandError(PitstopError):
+    """An external command failed; its text shows the command, exit code and output."""
+
+    exit_code = PROVISION_FAILED
+
+    def __init__(
+        self,
+        argv: tuple[str, ...],
+        returncode: int,
+        output: str,
+        *,
+        fix: str | None = None,
+    ) -> None:
+        tail = "\n".join(output.strip().splitlines()[-25:])
+        super().__init__(
+            f"command failed with exit code {returncode}: {' '.join(argv)}\n{tail}".rstrip(),
+            fix=fix,
+        )
+        self.argv = argv
+        self.returncode = returncode
+        self.output = output

@@ -1,0 +1,125 @@
+"""Gather one managed env's requirement sources and settings into normalized inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pitstop.config import EnvSpec, Project
+from pitstop.errors import ConfigError
+from pitstop.requirements import (
+    dependency_group,
+    inputs_hash,
+    library_requirement,
+    normalize,
+    project_extra,
+    read_requirements_file,
+    redact_url,
+)
+from pitstop.runtime import PythonRequest, parse_request, running_version
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything that decides an env's lock; ``hash`` is the lock's ``inputs-hash``."""
+
+    env: str
+    requirements: tuple[str, ...]
+    constraints: tuple[str, ...]
+    python: str
+    install_project: bool
+    index: tuple[tuple[str, object], ...]
+    environments: tuple[str, ...]
+    lock_runtime: str
+    warnings: tuple[str, ...]
+    hash: str
+
+    @property
+    def request(self) -> PythonRequest:
+        """The parsed python request."""
+        return parse_request(self.python)
+
+
+def python_request(project: Project, env: EnvSpec) -> str:
+    """The env's python request: the setting, else .python-version, requires-python, running."""
+    if env.settings.python:
+        return env.settings.python
+    if project.python_version_file:
+        return project.python_version_file
+    requires = (project.pyproject.get("project") or {}).get("requires-python")
+    if isinstance(requires, str) and requires.strip():
+        return requires
+    return running_version()
+
+
+def collect(project: Project, env: EnvSpec) -> Inputs:
+    """Read every requirement source of ``env`` and normalize it (SPEC §2, §5 Locks)."""
+    src = env.sources
+    where = f"{project.config_file.name}: {env.table}"
+    reqs: list[str] = list(src.requirements)
+    constraints: list[str] = []
+    warnings: list[str] = []
+    for name in src.requirements_files:
+        file_reqs, file_cons = read_requirements_file(project.root / name, root=project.root)
+        reqs += file_reqs
+        constraints += file_cons
+    if src.dependency_groups:
+        groups = project.pyproject.get("dependency-groups")
+        if not isinstance(groups, dict):
+            raise ConfigError(
+                f"{where} dependency-groups: pyproject.toml has no [dependency-groups] table",
+                fix="add [dependency-groups] to pyproject.toml or remove dependency-groups",
+            )
+        for group in src.dependency_groups:
+            reqs += dependency_group(groups, group, where=f"{where} dependency-groups")
+    meta = project.pyproject.get("project") or {}
+    if (src.extras or src.install_project) and not meta.get("name"):
+        raise ConfigError(
+            f"{where}: extras and install-project need a [project] table in pyproject.toml",
+            fix="add [project] with a name, or remove extras / install-project",
+        )
+    for extra in src.extras:
+        reqs += project_extra(meta, extra, where=f"{where} extras")
+    if src.install_project:
+        reqs += [str(d) for d in meta.get("dependencies", [])]
+    for import_name, value in src.libraries:
+        req = library_requirement(import_name, value, where=f"{where} libraries.{import_name}")
+        if req is None:
+            warnings.append(
+                f"libraries.{import_name}: {import_name} is in the standard library; skipped"
+            )
+        else:
+            reqs.append(req)
+    python = python_request(project, env)
+    parse_request(python, where=f"{where} python")
+    settings = env.settings
+    index: dict[str, object] = {
+        "index-url": redact_url(settings.index_url) if settings.index_url else None,
+        "extra-index-urls": [redact_url(u) for u in settings.extra_index_urls],
+        "find-links": [redact_url(u) for u in settings.find_links],
+        "no-index": settings.no_index,
+        "allow-build": settings.allow_build,
+    }
+    normalized = normalize(reqs)
+    normalized_constraints = normalize(constraints)
+    hashed = {
+        "requirements": list(normalized),
+        "constraints": list(normalized_constraints),
+        "python": python if not Path(python).is_absolute() else "path:" + python,
+        "install-project": src.install_project,
+        "index": index,
+        "environments": list(settings.environments),
+        "lock-runtime": settings.lock_runtime,
+    }
+    return Inputs(
+        env=env.name,
+        requirements=normalized,
+        constraints=normalized_constraints,
+        python=python,
+        install_project=src.install_project,
+        index=tuple(sorted(index.items())),
+        environments=settings.environments,
+        lock_runtime=settings.lock_runtime,
+        warnings=tuple(warnings),
+        hash=inputs_hash(hashed),
+    )

@@ -1,0 +1,265 @@
+"""PEP 751 lock files: deterministic rendering, offline freshness, and reading.
+
+Freshness (:func:`status`) is decided from the file's text alone — a content hash over the
+body and the recorded inputs hash — so the pre-commit hook never parses TOML or runs uv.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pitstop.errors import NotReadyError
+
+SCHEMA = 1
+_CONTENT_LINE = re.compile(r'^content-hash = "(?P<hash>sha256:[0-9a-f]{64})"\n', re.MULTILINE)
+_INPUTS_LINE = re.compile(r'^inputs-hash = "(?P<hash>sha256:[0-9a-f]{64})"$', re.MULTILINE)
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_TOP_ORDER = ("lock-version", "environments", "requires-python", "created-by")
+_PACKAGE_ORDER = (
+    "name",
+    "version",
+    "marker",
+    "requires-python",
+    "dependencies",
+    "index",
+    "vcs",
+    "directory",
+    "archive",
+    "sdist",
+    "wheels",
+    "attestation-identities",
+)
+_FILE_ORDER = ("name", "url", "path", "size", "hashes")
+
+
+@dataclass(frozen=True, slots=True)
+class LockStatus:
+    """Freshness of one lock file."""
+
+    path: Path
+    state: str  # "fresh" | "missing" | "modified" | "stale"
+    detail: str = ""
+
+    @property
+    def fresh(self) -> bool:
+        """True when the lock can be used as is."""
+        return self.state == "fresh"
+
+    def describe(self) -> str:
+        """One line for humans."""
+        texts = {
+            "fresh": "lock fresh",
+            "missing": f"{self.path.name} is missing",
+            "modified": f"{self.path.name} was edited by hand (its content-hash does not match)",
+            "stale": f"{self.path.name} is stale: the requirements or settings changed",
+        }
+        return texts[self.state] + (f" ({self.detail})" if self.detail else "")
+
+
+def content_hash(body: str) -> str:
+    """``sha256:`` of a lock's text without its ``content-hash`` line."""
+    return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def status(path: Path, inputs_hash: str) -> LockStatus:
+    """Decide freshness offline from the file's text (SPEC §5 Locks: Fresh)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LockStatus(path, "missing")
+    except OSError as exc:
+        return LockStatus(path, "modified", f"unreadable: {exc.strerror}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return LockStatus(path, "modified", "not UTF-8")
+    match = _CONTENT_LINE.search(text)
+    if match is None:
+        return LockStatus(path, "modified", "no pitstop content-hash")
+    body = text[: match.start()] + text[match.end() :]
+    if content_hash(body) != match["hash"]:
+        return LockStatus(path, "modified")
+    found = _INPUTS_LINE.search(body)
+    if found is None or found["hash"] != inputs_hash:
+        return LockStatus(path, "stale")
+    return LockStatus(path, "fresh")
+
+
+# -- rendering --------------------------------------------------------------------------
+def _string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _string(key)
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{_key(k)} = {_value(v)}" for k, v in _ordered(value, _FILE_ORDER))
+        return "{ " + items + " }" if items else "{}"
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to a lock")
+
+
+def _ordered(table: Mapping[str, Any], order: Sequence[str]) -> list[tuple[str, Any]]:
+    first = [(k, table[k]) for k in order if k in table]
+    rest = sorted((k, v) for k, v in table.items() if k not in order)
+    return first + rest
+
+
+def _array(key: str, items: Sequence[object]) -> str:
+    if not items:
+        return f"{_key(key)} = []\n"
+    lines = "".join(f"    {_value(item)},\n" for item in items)
+    return f"{_key(key)} = [\n{lines}]\n"
+
+
+def render(
+    *,
+    packages: Sequence[Mapping[str, Any]],
+    requires_python: str,
+    environments: Sequence[str],
+    tool: Mapping[str, Any],
+) -> str:
+    """The lock's full text: deterministic, LF endings, content-hash as its last line."""
+    head: dict[str, Any] = {"lock-version": "1.0"}
+    if environments:
+        head["environments"] = list(environments)
+    if requires_python:
+        head["requires-python"] = requires_python
+    head["created-by"] = "pitstop"
+    out = [f"{_key(k)} = {_value(v)}\n" for k, v in _ordered(head, _TOP_ORDER)]
+    for package in sorted(
+        packages, key=lambda p: (p["name"], str(p.get("version", "")), str(p.get("marker", "")))
+    ):
+        out.append("\n[[packages]]\n")
+        for key, value in _ordered(package, _PACKAGE_ORDER):
+            if isinstance(value, list) and value and isinstance(value[0], Mapping):
+                out.append(_array(key, value))
+            else:
+                out.append(f"{_key(key)} = {_value(value)}\n")
+    out.append("\n[tool.pitstop]\n")
+    for key, value in tool.items():
+        if isinstance(value, list) and len(value) > 1:
+            out.append(_array(key, value))
+        else:
+            out.append(f"{_key(key)} = {_value(value)}\n")
+    body = "".join(out)
+    return body + f'content-hash = "{content_hash(body)}"\n'
+
+
+# -- converting uv's output -------------------------------------------------------------
+def from_uv(data: Mapping[str, Any], *, uv_dir: Path, lock_dir: Path) -> list[dict[str, Any]]:
+    """Make uv's pylock packages portable: local files become paths relative to the lock,
+    URLs lose credentials, and upload times (timestamps) are dropped."""
+    from pitstop.requirements import redact_url
+
+    def fix_file(entry: Mapping[str, Any]) -> dict[str, Any]:
+        entry = {k: v for k, v in entry.items() if k != "upload-time"}
+        url = entry.get("url")
+        if isinstance(url, str) and url.startswith("file://"):
+            from urllib.parse import unquote, urlsplit
+
+            local = Path(unquote(urlsplit(url).path))
+            del entry["url"]
+            entry.setdefault("name", local.name)
+            entry["path"] = _relative(local, lock_dir)
+        elif isinstance(url, str):
+            entry["url"] = redact_url(url)
+        elif isinstance(entry.get("path"), str):
+            entry["path"] = _relative(uv_dir / entry["path"], lock_dir)
+        return entry
+
+    packages = []
+    for package in data.get("packages", []):
+        pkg = dict(package)
+        if isinstance(pkg.get("index"), str):
+            pkg["index"] = redact_url(pkg["index"])
+        for key in ("sdist", "archive"):
+            if isinstance(pkg.get(key), Mapping):
+                pkg[key] = fix_file(pkg[key])
+        if isinstance(pkg.get("wheels"), list):
+            pkg["wheels"] = [fix_file(w) for w in pkg["wheels"]]
+        if isinstance(pkg.get("directory"), Mapping):
+            directory = dict(pkg["directory"])
+            directory["path"] = _relative(uv_dir / directory["path"], lock_dir)
+            pkg["directory"] = directory
+        if isinstance(pkg.get("vcs"), Mapping) and isinstance(pkg["vcs"].get("url"), str):
+            pkg["vcs"] = {**pkg["vcs"], "url": redact_url(pkg["vcs"]["url"])}
+        packages.append(pkg)
+    return packages
+
+
+def _relative(path: Path, base: Path) -> str:
+    import os
+
+    rel = os.path.relpath(os.path.normpath(path.resolve()), base.resolve())
+    return posixpath.join(*rel.split(os.sep)) if rel != "." else "."
+
+
+# -- reading ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LockFile:
+    """A parsed lock."""
+
+    path: Path
+    data: Mapping[str, Any]
+
+    @property
+    def packages(self) -> list[Mapping[str, Any]]:
+        """The ``[[packages]]`` tables."""
+        return list(self.data.get("packages", []))
+
+    @property
+    def tool(self) -> Mapping[str, Any]:
+        """The ``[tool.pitstop]`` table."""
+        return (self.data.get("tool") or {}).get("pitstop") or {}
+
+    @property
+    def content_hash(self) -> str:
+        """The recorded content hash."""
+        return str(self.tool.get("content-hash", ""))
+
+    @property
+    def requirements(self) -> list[str]:
+        """The normalized requirements recorded when the lock was made."""
+        return [str(r) for r in self.tool.get("requirements", [])]
+
+
+def read(path: Path) -> LockFile:
+    """Parse and validate a lock (PEP 751 via ``packaging.pylock``)."""
+    from pitstop import _toml
+
+    fix = "run: pitstop lock"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotReadyError(f"{path.name} is missing", fix=fix) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotReadyError(f"{path.name} cannot be read: {exc}", fix=fix) from None
+    try:
+        data = _toml.loads(text, source=path)
+    except Exception as exc:
+        raise NotReadyError(f"{path.name} is not valid TOML", fix=fix) from exc
+    from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
+
+    try:
+        Pylock.from_dict(data)
+    except (PylockValidationError, PylockUnsupportedVersionError) as exc:
+        raise NotReadyError(f"{path.name} is not a valid PEP 751 lock: {exc}", fix=fix) from None
+    return LockFile(path=path, data=data)

@@ -1,0 +1,187 @@
+"""``pitstop lock``: resolve an env's inputs with uv into a portable PEP 751 lock."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pitstop import lockfile
+from pitstop.config import EnvSpec, Project
+from pitstop.errors import CommandError, InterpreterNotFound, NotReadyError, ProvisionError
+from pitstop.inputs import Inputs, collect
+from pitstop.output import Reporter
+from pitstop.runtime import Runtimes
+
+_LOWER_BOUND = re.compile(r"(?:>=|==|~=)\s*(\d+\.\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class LockResult:
+    """What ``lock`` did for one env."""
+
+    env: str
+    path: Path
+    changed: bool
+    packages: int
+
+
+def resolution_python(inputs: Inputs, runtimes: Runtimes) -> tuple[str, str, str]:
+    """(interpreter path for uv, ``--python-version`` lower bound, lock ``requires-python``)."""
+    request = inputs.request
+    interpreter: str | None = None
+    version: str | None = None
+    if request.path:
+        interp = runtimes.identify(request.path)
+        interpreter, version = interp.path, interp.identity.version
+    else:
+        bounds = _LOWER_BOUND.findall(request.specifier)
+        try:
+            interp = runtimes.find(request)
+            interpreter = interp.path
+            version = interp.identity.version
+        except InterpreterNotFound:
+            if not bounds:
+                raise
+        if bounds:
+            version = min(bounds, key=lambda v: tuple(int(p) for p in v.split(".")))
+    assert version is not None
+    short = ".".join(version.split(".")[:2])
+    return interpreter or sys.executable, short, request.requires_python(version)
+
+
+def uv_index_args(project: Project, env: EnvSpec) -> list[str]:
+    """uv options for the env's index settings (relative find-links resolved to the root)."""
+    settings = env.settings
+    args: list[str] = []
+    if settings.index_url:
+        args += ["--index-url", settings.index_url]
+    for url in settings.extra_index_urls:
+        args += ["--extra-index-url", url]
+    for link in settings.find_links:
+        local = "://" not in link
+        args += ["--find-links", str(project.root / link) if local else link]
+    if settings.no_index:
+        args.append("--no-index")
+    if not settings.allow_build:
+        args.append("--no-build")
+    return args
+
+
+def lock_env(
+    project: Project,
+    env: EnvSpec,
+    *,
+    runtimes: Runtimes,
+    reporter: Reporter,
+    upgrade: bool = False,
+    upgrade_packages: Sequence[str] = (),
+    reason: str = "",
+) -> LockResult:
+    """Resolve ``env`` and write its lock if the result differs from what is on disk."""
+    from pitstop import _toml
+    from pitstop.process import run, scrubbed_env
+    from pitstop.uvbin import find_uv
+
+    if env.kind != "managed":
+        raise NotReadyError(f"env {env.name!r} is {env.kind}; only managed envs have locks")
+    inputs = collect(project, env)
+    for warning in inputs.warnings:
+        reporter.warn(warning)
+    interpreter, version, requires_python = resolution_python(inputs, runtimes)
+    path = project.lock_path(env)
+    count = len(inputs.requirements) + (1 if inputs.install_project else 0)
+    reporter.step(f"locking {env.name}: {count} requirements{reason}")
+    with tempfile.TemporaryDirectory(prefix="pitstop-lock-") as tmp:
+        work = Path(tmp)
+        req_in = work / "requirements.in"
+        lines = list(inputs.requirements)
+        if inputs.install_project:
+            lines.append(f"-e {project.root}")
+        req_in.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        out = work / "pylock.toml"
+        if path.is_file() and not upgrade:
+            shutil.copyfile(path, out)  # uv keeps the pins it finds there (stable re-locks)
+        argv = [
+            find_uv(),
+            "pip",
+            "compile",
+            str(req_in),
+            "--format",
+            "pylock.toml",
+            "--universal",
+            "--generate-hashes",
+            "--no-header",
+            "--no-config",
+            "--quiet",
+            "--python",
+            interpreter,
+            "--python-version",
+            version,
+            "-o",
+            str(out),
+            *uv_index_args(project, env),
+        ]
+        if inputs.constraints:
+            cons = work / "constraints.txt"
+            cons.write_text("".join(f"{c}\n" for c in inputs.constraints), encoding="utf-8")
+            argv += ["--constraint", str(cons)]
+        if upgrade:
+            argv.append("--upgrade")
+        for package in upgrade_packages:
+            argv += ["--upgrade-package", package]
+        try:
+            run(argv, env=scrubbed_env(), cwd=project.root)
+        except CommandError as exc:
+            raise ProvisionError(
+                f"could not resolve env {env.name!r}:\n{_uv_message(exc.output)}",
+                fix=f"fix the requirements of {env.table} in {project.config_file.name}, "
+                "then run: pitstop lock",
+            ) from None
+        data = _toml.loads(out.read_text(encoding="utf-8"), source=out)
+        packages = lockfile.from_uv(data, uv_dir=work, lock_dir=path.parent)
+    tool: dict[str, object] = {
+        "schema": lockfile.SCHEMA,
+        "env": env.name,
+    }
+    if not inputs.request.path:
+        tool["python"] = inputs.python
+    tool["requirements"] = list(inputs.requirements)
+    if inputs.constraints:
+        tool["constraints"] = list(inputs.constraints)
+    if inputs.install_project:
+        tool["install-project"] = True
+    if inputs.lock_runtime == "exact":
+        interp = runtimes.identify(interpreter)
+        tool["runtime"] = interp.identity.portable()
+    tool["inputs-hash"] = inputs.hash
+    text = lockfile.render(
+        packages=packages,
+        requires_python=requires_python,
+        environments=inputs.environments,
+        tool=tool,
+    )
+    changed = _write_if_changed(path, text)
+    reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {len(packages)} packages")
+    return LockResult(env=env.name, path=path, changed=changed, packages=len(packages))
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    from pitstop.fsutil import atomic_write
+
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write(path, text)
+    return True
+
+
+def _uv_message(output: str) -> str:
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    return "\n".join(f"  {line}" for line in lines[-15:])

@@ -1,0 +1,118 @@
+"""Command line: argparse and dispatch. ``main(argv) -> int``; errors are caught once here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from pitstop.errors import INTERRUPTED, USAGE, PitstopError
+
+COMMANDS = ("setup", "check", "lock", "run", "python", "rollback", "detect", "ci", "clean")
+
+
+def _parser() -> object:
+    import argparse
+
+    from pitstop import __version__
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project", metavar="DIR", help="project root (default: search upwards)")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="more output")
+    common.add_argument("-q", "--quiet", action="count", default=0, help="less output")
+
+    envs = argparse.ArgumentParser(add_help=False)
+    envs.add_argument(
+        "-e", "--env", action="append", metavar="NAME", help="env to act on (repeatable)"
+    )
+    envs.add_argument("--all", action="store_true", help="act on every configured env")
+
+    policy = argparse.ArgumentParser(add_help=False)
+    group = policy.add_mutually_exclusive_group()
+    group.add_argument(
+        "--strict",
+        dest="strict",
+        action="store_true",
+        default=None,
+        help="never resolve or rebuild: require a fresh lock and env",
+    )
+    group.add_argument(
+        "--no-strict", dest="strict", action="store_false", help="dev mode even when CI is set"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="pitstop",
+        description="Provision project Python environments and run the project's Python.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"pitstop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def add(
+        name: str, help_text: str, *parents: argparse.ArgumentParser
+    ) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=help_text, description=help_text, parents=[common, *parents]
+        )
+
+    add(
+        "setup",
+        "make the lock fresh (dev) or require it (strict), then provision envs",
+        envs,
+        policy,
+    )
+    check = add("check", "read-only status of envs", envs, policy)
+    check.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    lock = add("lock", "resolve requirements into the lock", envs)
+    lock.add_argument("--check", action="store_true", help="only check freshness, offline")
+    lock.add_argument(
+        "--upgrade",
+        nargs="*",
+        metavar="PKG",
+        default=None,
+        help="allow upgrades (of the named packages, or of all)",
+    )
+    run = add("run", "ensure the env, then run a command inside it", envs, policy)
+    run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
+    python = add("python", "print the interpreter command of an env", envs, policy)
+    python.add_argument("--json", action="store_true", help="argv/env/cwd as JSON")
+    add("rollback", "swap venv.prev and venv back", envs)
+    detect = add(
+        "detect",
+        "what auto-detection finds in DIR",
+    )
+    detect.add_argument("dir", nargs="?", default=".", metavar="DIR")
+    detect.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    ci = add("ci", "print a CI job template")
+    ci.add_argument("provider", choices=("github", "gitlab"))
+    add("clean", "remove env directories (never locks)", envs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run pitstop with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        import argparse
+
+        parser = _parser()
+        assert isinstance(parser, argparse.ArgumentParser)
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exc:
+            return int(exc.code or 0) if exc.code in (0, None) else USAGE
+        from importlib import import_module
+
+        module = import_module(f"pitstop.commands.{args.command}")
+        return int(module.run(args))
+    except PitstopError as exc:
+        sys.stderr.write(exc.render() + "\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return INTERRUPTED
+
+
+def console() -> None:
+    """Entry point of the ``pitstop`` console script."""
+    raise SystemExit(main())

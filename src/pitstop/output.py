@@ -1,0 +1,50 @@
+"""Progress and warnings on stderr: short step lines, quiet with -q."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+
+class Reporter:
+    """Writes pitstop's step lines to stderr (``verbosity`` -1 quiet, 0 normal, 1 verbose)."""
+
+    def __init__(self, verbosity: int = 0, stream: TextIO | None = None) -> None:
+        self.verbosity = verbosity
+        self.stream = stream if stream is not None else sys.stderr
+
+    def step(self, text: str) -> None:
+        """A progress line (hidden with -q)."""
+        if self.verbosity >= 0:
+            self._write(text)
+
+    def detail(self, text: str) -> None:
+        """A line shown with -v only."""
+        if self.verbosity > 0:
+            self._write(f"  {text}")
+
+    def warn(self, text: str) -> None:
+        """A warning; shown even with -q."""
+        self._write(f"warning: {text}")
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    @property
+    def interactive(self) -> bool:
+        """True when stderr is a terminal (uv's own progress display may pass through)."""
+        return self.verbosity >= 0 and self.stream.isatty()
+
+
+def use_color(stream: TextIO) -> bool:
+    """NO_COLOR / FORCE_COLOR, else whether ``stream`` is a terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+QUIET = Reporter(-1)

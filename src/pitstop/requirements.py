@@ -1,0 +1,288 @@
+"""Requirement sources -> one normalized, sorted, de-duplicated list; and the inputs hash.
+
+Everything here is pure (strings and mappings in, strings out) except
+:func:`read_requirements_file`, which reads the files it is pointed at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+from pitstop.errors import ConfigError
+
+_BARE_VERSION = re.compile(r"^\d+(\.\d+)*([abc]|rc|\.post|\.dev)?\d*$")
+_PESSIMISTIC = re.compile(r"^~>\s*(\S+)$")
+_GROUP_NAME = re.compile(r"[-_.]+")
+
+
+def parse_requirement(text: str, *, where: str, fix: str) -> Requirement:
+    """Parse one PEP 508 requirement or raise a :class:`ConfigError` that says where it was."""
+    try:
+        return Requirement(text)
+    except InvalidRequirement as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid"
+        raise ConfigError(f"{where}: invalid requirement {text!r}: {first}", fix=fix) from None
+
+
+def redact_url(url: str) -> str:
+    """Drop any ``user:password@`` from ``url`` so it can be written to a lock or a log."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def library_requirement(import_name: str, value: object, *, where: str) -> str | None:
+    """Turn one ``libraries`` entry into a requirement string (None for a stdlib name).
+
+    ``value`` is a version string (PEP 440 specifier, bare version meaning ``==``, or
+    ``~> X.Y`` meaning ``~=X.Y``) or a table ``{version, package, extras}``.
+    """
+    fix = f'write it as {import_name} = ">=1.0" or {{ package = "name", version = ">=1.0" }}'
+    if import_name in sys.stdlib_module_names:
+        return None
+    package = import_name
+    extras: list[str] = []
+    version: object = value
+    if isinstance(value, Mapping):
+        unknown = sorted(set(value) - {"version", "package", "extras"})
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}", fix=fix)
+        package = value.get("package", import_name)
+        version = value.get("version", "")
+        raw_extras = value.get("extras", [])
+        if not isinstance(package, str) or not package:
+            raise ConfigError(f"{where}.package: must be a non-empty string", fix=fix)
+        if not isinstance(raw_extras, list) or not all(isinstance(e, str) for e in raw_extras):
+            raise ConfigError(f"{where}.extras: must be a list of strings", fix=fix)
+        extras = raw_extras
+    if not isinstance(version, str):
+        raise ConfigError(f"{where}: version must be a string", fix=fix)
+    spec = _library_specifier(version.strip(), where=where, fix=fix)
+    extra_text = f"[{','.join(extras)}]" if extras else ""
+    req = f"{package}{extra_text}{spec}"
+    parse_requirement(req, where=where, fix=fix)
+    return req
+
+
+def _library_specifier(version: str, *, where: str, fix: str) -> str:
+    if not version or version == "*":
+        return ""
+    match = _PESSIMISTIC.match(version)
+    if match:
+        version = f"~={match.group(1)}"
+    elif _BARE_VERSION.match(version):
+        version = f"=={version}"
+    try:
+        return str(SpecifierSet(version))
+    except InvalidSpecifier:
+        raise ConfigError(f"{where}: invalid version {version!r}", fix=fix) from None
+
+
+def read_requirements_file(
+    path: Path, *, root: Path, _seen: frozenset[Path] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """Read a pip-style requirements file into (requirements, constraints).
+
+    Supports comments, line continuations, ``-r``/``--requirement`` and
+    ``-c``/``--constraint`` (relative to the including file). Any other option line is an
+    error rather than silently ignored, because pitstop owns index and install options.
+    """
+    shown = _display(path, root)
+    fix = f"remove the line from {shown}; index options belong in [tool.pitstop]"
+    real = path.resolve()
+    if real in _seen:
+        raise ConfigError(f"{shown}: includes itself", fix=f"remove the cyclic -r from {shown}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise ConfigError(
+            f"requirements file {shown} cannot be read",
+            fix=f"create {shown} or remove it from requirements-files",
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown}: not UTF-8 text", fix=f"save {shown} as UTF-8") from None
+    reqs: list[str] = []
+    constraints: list[str] = []
+    for lineno, line in _logical_lines(text):
+        where = f"{shown}:{lineno}"
+        if line.startswith("-"):
+            option, _, arg = _split_option(line)
+            if option in ("-r", "--requirement", "-c", "--constraint"):
+                if not arg:
+                    raise ConfigError(f"{where}: {option} needs a file name", fix=fix)
+                sub_r, sub_c = read_requirements_file(
+                    path.parent / arg, root=root, _seen=_seen | {real}
+                )
+                if option in ("-r", "--requirement"):
+                    reqs += sub_r
+                    constraints += sub_c
+                else:
+                    constraints += sub_r + sub_c
+                continue
+            raise ConfigError(f"{where}: option {option!r} is not supported here", fix=fix)
+        if " -" in line or "\t-" in line:
+            raise ConfigError(f"{where}: per-requirement options are not supported", fix=fix)
+        parse_requirement(line, where=where, fix=f"correct line {lineno} of {shown}")
+        reqs.append(line)
+    return reqs, constraints
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _split_option(line: str) -> tuple[str, str, str]:
+    if line.startswith("--") and "=" in line.split()[0]:
+        option, _, arg = line.partition("=")
+        return option, "=", arg.strip()
+    option, sep, arg = line.partition(" ")
+    if not sep and len(option) > 2 and not option.startswith("--"):
+        return option[:2], "", option[2:].strip()  # -rfile.txt
+    return option, sep, arg.strip()
+
+
+def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
+    buffer = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not buffer:
+            start = number
+        line = re.sub(r"(^|\s)#.*$", "", raw)
+        if line.endswith("\\"):
+            buffer += line[:-1]
+            continue
+        line = (buffer + line).strip()
+        buffer = ""
+        if line:
+            yield start, line
+    if buffer.strip():
+        yield start, buffer.strip()
+
+
+def normalize_group_name(name: str) -> str:
+    """PEP 735 group names compare like PEP 503 project names."""
+    return _GROUP_NAME.sub("-", name).lower()
+
+
+def dependency_group(groups: Mapping[str, Any], name: str, *, where: str) -> list[str]:
+    """Expand PEP 735 group ``name`` (with ``include-group``) into requirement strings."""
+    table = {normalize_group_name(k): v for k, v in groups.items()}
+    return _expand_group(table, normalize_group_name(name), where=where, stack=())
+
+
+def _expand_group(
+    table: Mapping[str, Any], name: str, *, where: str, stack: tuple[str, ...]
+) -> list[str]:
+    fix = "define the group under [dependency-groups] in pyproject.toml"
+    if name in stack:
+        chain = " -> ".join((*stack, name))
+        raise ConfigError(f"{where}: dependency group cycle {chain}", fix=fix)
+    if name not in table:
+        raise ConfigError(f"{where}: no dependency group {name!r}", fix=fix)
+    items = table[name]
+    if not isinstance(items, list):
+        raise ConfigError(f"{where}: [dependency-groups].{name} must be a list", fix=fix)
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            parse_requirement(item, where=f"[dependency-groups].{name}", fix=fix)
+            out.append(item)
+        elif isinstance(item, Mapping) and set(item) == {"include-group"}:
+            include = item["include-group"]
+            if not isinstance(include, str):
+                raise ConfigError(f"{where}: include-group must be a string", fix=fix)
+            out += _expand_group(
+                table, normalize_group_name(include), where=where, stack=(*stack, name)
+            )
+        else:
+            raise ConfigError(
+                f"{where}: [dependency-groups].{name} holds {item!r}",
+                fix='use requirement strings or { include-group = "name" }',
+            )
+    return out
+
+
+def project_extra(project: Mapping[str, Any], extra: str, *, where: str) -> list[str]:
+    """Requirements of this project's optional-dependencies ``extra``, self-references expanded."""
+    fix = "define it under [project.optional-dependencies] in pyproject.toml"
+    table = project.get("optional-dependencies", {})
+    if not isinstance(table, Mapping):
+        raise ConfigError(
+            "pyproject.toml: [project.optional-dependencies] must be a table", fix=fix
+        )
+    extras = {canonicalize_name(k): v for k, v in table.items()}
+    self_name = canonicalize_name(str(project.get("name", "")))
+    out: list[str] = []
+    pending = [canonicalize_name(extra)]
+    done: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in done:
+            continue
+        done.add(name)
+        if name not in extras:
+            raise ConfigError(f"{where}: this project has no extra {name!r}", fix=fix)
+        for text in extras[name]:
+            req = parse_requirement(str(text), where=f"optional-dependencies.{name}", fix=fix)
+            if self_name and canonicalize_name(req.name) == self_name:
+                pending += [canonicalize_name(e) for e in req.extras]
+            else:
+                out.append(str(text))
+    return out
+
+
+def normalize(requirements: Iterable[str]) -> tuple[str, ...]:
+    """Merge, normalize and sort requirement strings.
+
+    Names become PEP 503 names; entries that share a name, URL and marker are merged (extras
+    united, specifiers intersected); the result is sorted and free of duplicates. URLs lose any
+    credentials.
+    """
+    merged: dict[tuple[str, str, str], tuple[set[str], SpecifierSet]] = {}
+    for text in requirements:
+        req = Requirement(text)
+        key = (
+            canonicalize_name(req.name),
+            redact_url(req.url) if req.url else "",
+            str(req.marker) if req.marker else "",
+        )
+        extras, spec = merged.get(key, (set(), SpecifierSet()))
+        merged[key] = (extras | {canonicalize_name(e) for e in req.extras}, spec & req.specifier)
+    out = []
+    for (name, url, marker), (extras, spec) in merged.items():
+        text = name + (f"[{','.join(sorted(extras))}]" if extras else "")
+        text += f" @ {url}" if url else ",".join(sorted(str(s) for s in spec))
+        if marker:
+            text += f" ; {marker}" if url else f"; {marker}"
+        out.append(text)
+    return tuple(sorted(set(out)))
+
+
+def inputs_hash(inputs: Mapping[str, object]) -> str:
+    """``sha256:`` of the canonical JSON of ``inputs`` (callers leave credentials out)."""
+    blob = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+def names(requirements: Sequence[str]) -> set[str]:
+    """The PEP 503 names in normalized requirement strings."""
+    return {re.split(r"[\[ ;<>=!~@]", r, maxsplit=1)[0] for r in requirements}
