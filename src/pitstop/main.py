@@ -15,10 +15,34 @@ def _parser() -> object:
 
     from pitstop import __version__
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--project", metavar="DIR", help="project root (default: search upwards)")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="more output")
-    common.add_argument("-q", "--quiet", action="count", default=0, help="less output")
+    def common_options(suppress: bool) -> argparse.ArgumentParser:
+        # Subcommands repeat the global options; SUPPRESS keeps their defaults from
+        # overwriting a value given before the subcommand.
+        opts = argparse.ArgumentParser(add_help=False)
+        default = argparse.SUPPRESS if suppress else None
+        opts.add_argument(
+            "--project",
+            metavar="DIR",
+            default=default,
+            help="project root (default: search upwards)",
+        )
+        opts.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=argparse.SUPPRESS if suppress else 0,
+            help="more output",
+        )
+        opts.add_argument(
+            "-q",
+            "--quiet",
+            action="count",
+            default=argparse.SUPPRESS if suppress else 0,
+            help="less output",
+        )
+        return opts
+
+    common = common_options(suppress=True)
 
     envs = argparse.ArgumentParser(add_help=False)
     envs.add_argument(
@@ -42,7 +66,7 @@ def _parser() -> object:
     parser = argparse.ArgumentParser(
         prog="pitstop",
         description="Provision project Python environments and run the project's Python.",
-        parents=[common],
+        parents=[common_options(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"pitstop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

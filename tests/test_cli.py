@@ -1,0 +1,66 @@
+"""The command line: exit codes, messages with fixes, no tracebacks for user mistakes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def test_help_and_version(cli: Cli, tmp_path: Path) -> None:
+    code, out, _ = cli("--version", cwd=tmp_path)
+    assert code == 0 and out.startswith("pitstop ")
+
+
+def test_usage_errors_exit_2(cli: Cli, tmp_path: Path) -> None:
+    assert cli("frobnicate", cwd=tmp_path)[0] == 2
+    assert cli("lock", "--bogus", cwd=tmp_path)[0] == 2
+
+
+def test_missing_config_is_exit_2_without_traceback(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli("lock", "--check", cwd=tmp_path)
+    assert code == 2
+    assert "Traceback" not in err
+    assert "no pitstop configuration" in err
+    assert "fix:" in err
+
+
+def test_config_error_names_file_key_and_fix(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pitstop]\ninstaller = 'conda'\n")
+    code, _, err = cli("lock", cwd=tmp_path)
+    assert code == 2
+    assert "pyproject.toml: tool.pitstop.installer" in err
+    assert err.strip().splitlines()[-1].startswith("fix:")
+
+
+def test_unknown_env_is_exit_2(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pitstop]\n")
+    code, _, err = cli("lock", "-e", "nope", cwd=tmp_path)
+    assert code == 2 and "no env named 'nope'" in err
+
+
+def test_project_flag(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "pitstop.toml").write_text("")
+    code, _, err = cli("--project", str(tmp_path / "p"), "lock", "--check", cwd=tmp_path)
+    assert code == 1 and "pylock.toml is missing" in err
+
+
+def test_quiet_hides_steps_but_not_errors(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "pitstop.toml").write_text("")
+    code, _, err = cli("lock", "--check", "-q", cwd=tmp_path)
+    assert code == 1 and "missing" in err
+    (tmp_path / "pylock.toml").write_text("junk")
+    code, _, err = cli("lock", "--check", cwd=tmp_path)
+    assert code == 1 and "edited by hand" in err
+
+
+def test_python_dash_m(run_pitstop: Callable[..., object], tmp_path: Path) -> None:
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pitstop", "--version"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0 and "pitstop" in proc.stdout

@@ -1,0 +1,170 @@
+"""Config: discovery, keys, inheritance, and every kind of bad input (exit 2, named key, fix)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pitstop import config
+from pitstop.errors import USAGE, ConfigError
+
+
+def write(root: Path, text: str, name: str = "pyproject.toml") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_finds_nearest_root_upwards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "[tool.pitstop]\n")
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    write(tmp_path / "a", "[project]\nname='x'\n")  # pyproject without [tool.pitstop] is skipped
+    monkeypatch.chdir(sub)
+    project = config.load()
+    assert project.root == tmp_path.resolve()
+    assert list(project.envs) == ["default"]
+
+
+def test_pitstop_toml_for_non_python_projects(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        'requirements = ["sympy~=1.12"]\n[envs.docs]\nrequirements = ["sphinx>=8"]\n',
+        "pitstop.toml",
+    )
+    project = config.load(tmp_path)
+    assert project.config_file.name == "pitstop.toml"
+    assert project.env("default").sources.requirements == ("sympy~=1.12",)
+    assert project.env("docs").sources.requirements == ("sphinx>=8",)
+
+
+def test_settings_inherit_but_sources_do_not(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        '[tool.pitstop]\npython = "3.12"\ninstaller = "pip"\nrequirements = ["a"]\n'
+        'keep-previous = false\n[tool.pitstop.envs.docs]\nrequirements = ["b"]\n'
+        '[tool.pitstop.envs.other]\npython = "3.11"\n',
+    )
+    project = config.load(tmp_path)
+    docs = project.env("docs")
+    assert docs.settings.python == "3.12"
+    assert docs.settings.installer == "pip"
+    assert docs.settings.keep_previous is False
+    assert docs.sources.requirements == ("b",)
+    assert project.env("other").sources.requirements == ()
+    assert project.env("other").settings.python == "3.11"
+
+
+def test_adopted_env_keys(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        '[tool.pitstop.envs.worker]\nkind = "docker"\ncontainer = "python-worker-1"\n'
+        'python = "/usr/local/bin/python3.13"\n',
+    )
+    worker = config.load(tmp_path).env("worker")
+    assert worker.kind == "docker"
+    assert worker.option("container") == "python-worker-1"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[tool.pitstop]\nrequirement = ['x']\n", "requirement"),
+        ("[tool.pitstop]\nrequirements = 'x'\n", "requirements must be a list"),
+        ("[tool.pitstop]\nrequirements = [1]\n", "requirements must be a list"),
+        ("[tool.pitstop]\nrequirements = ['not a req!!']\n", "invalid requirement"),
+        ("[tool.pitstop]\ninstaller = 'conda'\n", "installer"),
+        ("[tool.pitstop]\nauto-install = 'sometimes'\n", "auto-install"),
+        ("[tool.pitstop]\nallow-build = 'yes'\n", "allow-build must be true or false"),
+        ("[tool.pitstop]\npython = 'snake'\n", "python"),
+        ("[tool.pitstop]\nlocation = '../elsewhere'\n", "outside the project"),
+        ("[tool.pitstop]\nlocation = '/tmp'\n", "outside the project"),
+        ("[tool.pitstop.envs.Bad_Name]\n", "bad env name"),
+        ("[tool.pitstop.envs.default]\n", "top-level"),
+        ("[tool.pitstop.envs.x]\nkind = 'lxc'\n", "unknown kind"),
+        ("[tool.pitstop.envs.x]\nkind = 'venv'\nrequirements = ['a']\n", "not built by pitstop"),
+        ("[tool.pitstop]\ncontainer = 'c'\n", "only adopted kinds"),
+        (
+            "[tool.pitstop]\nlibraries = { yaml = { package = 'PyYAML', versio = '6' } }\n",
+            "unknown key",
+        ),
+        ("[tool.pitstop]\nlibraries = { yaml = 'not-a-version!' }\n", "invalid version"),
+        ("[tool.pitstop]\nenvironments = ['sys_platform ==']\n", "invalid marker"),
+        ("[tool.pitstop\n", "not valid TOML"),
+        ("[tool]\npitstop = 3\n", "must be a table"),
+    ],
+)
+def test_bad_config_is_a_config_error(tmp_path: Path, text: str, needle: str) -> None:
+    write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        config.load(tmp_path)
+    assert info.value.exit_code == USAGE
+    assert needle in info.value.message
+    assert "pyproject.toml" in info.value.message or "TOML" in info.value.message
+    assert info.value.fix
+
+
+def test_unknown_key_suggests_the_close_one(tmp_path: Path) -> None:
+    write(tmp_path, "[tool.pitstop]\nrequirments = ['a']\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(tmp_path)
+    assert "tool.pitstop.requirments" in info.value.message
+    assert "requirements" in (info.value.fix or "")
+
+
+def test_location_symlink_escaping_the_project(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = write(tmp_path / "proj", "[tool.pitstop]\nlocation = 'store'\n")
+    os.symlink(outside, root / "store")
+    with pytest.raises(ConfigError, match="outside the project"):
+        config.load(root)
+
+
+def test_user_location_uses_pitstop_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PITSTOP_HOME", str(tmp_path / "ph"))
+    root = write(tmp_path / "proj", "[tool.pitstop]\nlocation = 'user'\n")
+    project = config.load(root)
+    store = project.store(project.env("default"))
+    assert str(store).startswith(str(tmp_path / "ph"))
+
+
+def test_pitstop_python_must_be_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write(tmp_path, "[tool.pitstop]\n")
+    monkeypatch.setenv("PITSTOP_PYTHON", str(tmp_path / "nope" / "python"))
+    with pytest.raises(ConfigError, match="PITSTOP_PYTHON"):
+        config.load(root)
+    monkeypatch.setenv("PITSTOP_PYTHON", "no-such-python-anywhere")
+    with pytest.raises(ConfigError, match="PITSTOP_PYTHON"):
+        config.load(root)
+
+
+def test_pitstop_auto_install_is_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write(tmp_path, "[tool.pitstop]\n")
+    monkeypatch.setenv("PITSTOP_AUTO_INSTALL", "maybe")
+    with pytest.raises(ConfigError, match="PITSTOP_AUTO_INSTALL"):
+        config.load(root)
+    monkeypatch.setenv("PITSTOP_AUTO_INSTALL", "never")
+    assert config.load(root).auto_install_override == "never"
+
+
+def test_no_config_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="no pitstop configuration") as info:
+        config.load()
+    assert "[tool.pitstop]" in (info.value.fix or "")
+
+
+def test_both_config_files_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "[tool.pitstop]\n")
+    write(tmp_path, "", "pitstop.toml")
+    with pytest.raises(ConfigError, match="both"):
+        config.load(tmp_path)
+
+
+def test_python_version_file_is_read(tmp_path: Path) -> None:
+    root = write(tmp_path, "[tool.pitstop]\n")
+    (root / ".python-version").write_text("# comment\n3.12\n")
+    assert config.load(root).python_version_file == "3.12"
