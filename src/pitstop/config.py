@@ -175,9 +175,22 @@ def find_root(start: Path) -> tuple[Path, Path]:
                 return directory, pyproject
     raise ConfigError(
         f"no pitstop configuration in {start} or any parent directory",
-        fix="add a [tool.pitstop] table to pyproject.toml (or create pitstop.toml), "
-        "or pass --project DIR",
+        fix="add a [tool.pitstop] table to pyproject.toml (or create pitstop.toml), or pass --project DIR",
     )
+
+
+def has_config_above(start: Path) -> bool:
+    """Whether pitstop config exists in ``start`` or a parent (even a broken one)."""
+    for directory in (start.resolve(), *start.resolve().parents):
+        if (directory / "pitstop.toml").is_file():
+            return True
+        pyproject = directory / "pyproject.toml"
+        try:
+            if pyproject.is_file() and "pitstop" in pyproject.read_text(encoding="utf-8", errors="replace"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _read_text(path: Path) -> str:
@@ -226,9 +239,7 @@ def load(project: Path | None = None, *, environ: Mapping[str, str] | None = Non
     else:
         table = (pyproject.get("tool") or {}).get("pitstop")
         if table is None:
-            raise ConfigError(
-                f"{config_file} has no [tool.pitstop] table", fix="add a [tool.pitstop] table"
-            )
+            raise ConfigError(f"{config_file} has no [tool.pitstop] table", fix="add a [tool.pitstop] table")
         prefix = "tool.pitstop."
     where = _Where(config_file, prefix)
     if not isinstance(table, Mapping):
@@ -262,9 +273,7 @@ def _parse_envs(table: Mapping[str, Any], *, root: Path, where: _Where) -> dict[
     envs = {DEFAULT_ENV: _env(DEFAULT_ENV, top, settings, root=root, where=where, named=False)}
     named = table.get("envs", {})
     if not isinstance(named, Mapping):
-        raise ConfigError(
-            f"{where.key('envs')} must be a table", fix="use [tool.pitstop.envs.NAME]"
-        )
+        raise ConfigError(f"{where.key('envs')} must be a table", fix="use [tool.pitstop.envs.NAME]")
     for name, body in named.items():
         if not ENV_NAME.match(name):
             raise ConfigError(
@@ -306,9 +315,7 @@ def _settings(
         _check_type(value, expected, key=name)
         if key in CHOICES and value not in CHOICES[key]:
             choices = " | ".join(f'"{c}"' for c in CHOICES[key])
-            raise ConfigError(
-                f"{name}: {value!r} is not one of {choices}", fix=f"set {key} to {choices}"
-            )
+            raise ConfigError(f"{name}: {value!r} is not one of {choices}", fix=f"set {key} to {choices}")
         if expected is list:
             value = tuple(value)
         values[key.replace("-", "_")] = value
@@ -320,9 +327,7 @@ def _settings(
         _check_location(values["location"], root=root, key=where.key("location", env))
     for key in ("index_url",):
         if key in values and not values[key]:
-            raise ConfigError(
-                f"{where.key('index-url', env)} is empty", fix="remove it or set a URL"
-            )
+            raise ConfigError(f"{where.key('index-url', env)} is empty", fix="remove it or set a URL")
     if "environments" in values:
         from packaging.markers import InvalidMarker, Marker
 
@@ -423,9 +428,7 @@ def _validate_sources(spec: EnvSpec, *, where: _Where, scope: str | None) -> Non
     from pitstop.requirements import library_requirement, parse_requirement
 
     for text in spec.sources.requirements:
-        parse_requirement(
-            text, where=where.key("requirements", scope), fix="use PEP 508 requirement strings"
-        )
+        parse_requirement(text, where=where.key("requirements", scope), fix="use PEP 508 requirement strings")
     for import_name, value in spec.sources.libraries:
         library_requirement(import_name, value, where=where.key(f"libraries.{import_name}", scope))
 

@@ -85,9 +85,7 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
     for import_name, value in src.libraries:
         req = library_requirement(import_name, value, where=f"{where} libraries.{import_name}")
         if req is None:
-            warnings.append(
-                f"libraries.{import_name}: {import_name} is in the standard library; skipped"
-            )
+            warnings.append(f"libraries.{import_name}: {import_name} is in the standard library; skipped")
         else:
             reqs.append(req)
     python = python_request(project, env)

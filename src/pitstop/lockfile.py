@@ -46,6 +46,7 @@ class LockStatus:
     path: Path
     state: str  # "fresh" | "missing" | "modified" | "stale"
     detail: str = ""
+    content_hash: str = ""
 
     @property
     def fresh(self) -> bool:
@@ -88,8 +89,8 @@ def status(path: Path, inputs_hash: str) -> LockStatus:
         return LockStatus(path, "modified")
     found = _INPUTS_LINE.search(body)
     if found is None or found["hash"] != inputs_hash:
-        return LockStatus(path, "stale")
-    return LockStatus(path, "fresh")
+        return LockStatus(path, "stale", content_hash=match["hash"])
+    return LockStatus(path, "fresh", content_hash=match["hash"])
 
 
 # -- rendering --------------------------------------------------------------------------

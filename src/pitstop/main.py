@@ -45,9 +45,7 @@ def _parser() -> object:
     common = common_options(suppress=True)
 
     envs = argparse.ArgumentParser(add_help=False)
-    envs.add_argument(
-        "-e", "--env", action="append", metavar="NAME", help="env to act on (repeatable)"
-    )
+    envs.add_argument("-e", "--env", action="append", metavar="NAME", help="env to act on (repeatable)")
     envs.add_argument("--all", action="store_true", help="act on every configured env")
 
     policy = argparse.ArgumentParser(add_help=False)
@@ -72,12 +70,8 @@ def _parser() -> object:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    def add(
-        name: str, help_text: str, *parents: argparse.ArgumentParser
-    ) -> argparse.ArgumentParser:
-        return sub.add_parser(
-            name, help=help_text, description=help_text, parents=[common, *parents]
-        )
+    def add(name: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[common, *parents])
 
     add(
         "setup",

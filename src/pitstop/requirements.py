@@ -126,9 +126,7 @@ def read_requirements_file(
             if option in ("-r", "--requirement", "-c", "--constraint"):
                 if not arg:
                     raise ConfigError(f"{where}: {option} needs a file name", fix=fix)
-                sub_r, sub_c = read_requirements_file(
-                    path.parent / arg, root=root, _seen=_seen | {real}
-                )
+                sub_r, sub_c = read_requirements_file(path.parent / arg, root=root, _seen=_seen | {real})
                 if option in ("-r", "--requirement"):
                     reqs += sub_r
                     constraints += sub_c
@@ -189,9 +187,7 @@ def dependency_group(groups: Mapping[str, Any], name: str, *, where: str) -> lis
     return _expand_group(table, normalize_group_name(name), where=where, stack=())
 
 
-def _expand_group(
-    table: Mapping[str, Any], name: str, *, where: str, stack: tuple[str, ...]
-) -> list[str]:
+def _expand_group(table: Mapping[str, Any], name: str, *, where: str, stack: tuple[str, ...]) -> list[str]:
     fix = "define the group under [dependency-groups] in pyproject.toml"
     if name in stack:
         chain = " -> ".join((*stack, name))
@@ -210,9 +206,7 @@ def _expand_group(
             include = item["include-group"]
             if not isinstance(include, str):
                 raise ConfigError(f"{where}: include-group must be a string", fix=fix)
-            out += _expand_group(
-                table, normalize_group_name(include), where=where, stack=(*stack, name)
-            )
+            out += _expand_group(table, normalize_group_name(include), where=where, stack=(*stack, name))
         else:
             raise ConfigError(
                 f"{where}: [dependency-groups].{name} holds {item!r}",
@@ -226,9 +220,7 @@ def project_extra(project: Mapping[str, Any], extra: str, *, where: str) -> list
     fix = "define it under [project.optional-dependencies] in pyproject.toml"
     table = project.get("optional-dependencies", {})
     if not isinstance(table, Mapping):
-        raise ConfigError(
-            "pyproject.toml: [project.optional-dependencies] must be a table", fix=fix
-        )
+        raise ConfigError("pyproject.toml: [project.optional-dependencies] must be a table", fix=fix)
     extras = {canonicalize_name(k): v for k, v in table.items()}
     self_name = canonicalize_name(str(project.get("name", "")))
     out: list[str] = []

@@ -20,9 +20,7 @@ _VERSION_REQUEST = re.compile(
 _PYENV_NAME = re.compile(
     r"^(?:(?P<impl>pypy|graalpy)(?P<pyver>\d+\.\d+)-\S+|(?P<version>\d+\.\d+\.\d+)(?P<ft>t)?)$"
 )
-_UV_NAME = re.compile(
-    r"^(?P<impl>cpython|pypy|graalpy)-(?P<version>\d+\.\d+\.\d+)(?P<ft>\+freethreaded)?-"
-)
+_UV_NAME = re.compile(r"^(?P<impl>cpython|pypy|graalpy)-(?P<version>\d+\.\d+\.\d+)(?P<ft>\+freethreaded)?-")
 _PATH_NAME = re.compile(r"^python(?P<version>3(?:\.\d+)?)?(?P<ft>t)?$")
 
 # Runs inside the probed interpreter; written to work on Python 2.7 too.
@@ -38,6 +36,24 @@ if cv("Py_ENABLE_SHARED"):
             break
 base = getattr(sys, "base_prefix", getattr(sys, "real_prefix", sys.prefix))
 managed = os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")
+impl = getattr(sys, "implementation", None)
+iv = impl.version if impl is not None else sys.version_info
+iver = "%d.%d.%d" % (iv[0], iv[1], iv[2])
+if iv[3] != "final":
+    iver += iv[3][0] + str(iv[4])
+markers = {
+    "implementation_name": impl.name if impl is not None else "cpython",
+    "implementation_version": iver,
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "platform_python_implementation": platform.python_implementation(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}
 sys.stdout.write(json.dumps({
     "implementation": platform.python_implementation().lower(),
     "version": platform.python_version(),
@@ -49,6 +65,7 @@ sys.stdout.write(json.dumps({
     "prefix": sys.prefix,
     "base_prefix": base,
     "externally_managed": os.path.isfile(managed),
+    "markers": markers,
 }))
 """
 
@@ -79,9 +96,7 @@ class PythonRequest:
             return False
         if self.free_threaded and not free_threaded:
             return False
-        return not self.specifier or SpecifierSet(self.specifier).contains(
-            version, prereleases=True
-        )
+        return not self.specifier or SpecifierSet(self.specifier).contains(version, prereleases=True)
 
 
 def parse_request(text: str, *, where: str = "python") -> PythonRequest:
@@ -150,6 +165,7 @@ class Interpreter:
     base_prefix: str
     externally_managed: bool
     libpython: str | None
+    markers: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_venv(self) -> bool:
@@ -248,6 +264,7 @@ class Runtimes:
             base_prefix=str(info["base_prefix"]),
             externally_managed=bool(info["externally_managed"]),
             libpython=str(info["libpython"]) if info.get("libpython") else None,
+            markers=tuple(sorted(dict(info.get("markers") or {}).items())),  # type: ignore[call-overload]
         )
         stats = {f: _stat_key(f) for f in files}
         self._store(path, {"stats": stats, "interpreter": _interpreter_to_json(interp)})
@@ -281,7 +298,7 @@ class Runtimes:
             if self.cache_file is not None:
                 try:
                     data = json.loads(self.cache_file.read_text(encoding="utf-8"))
-                    if isinstance(data, dict) and data.get("schema") == 1:
+                    if isinstance(data, dict) and data.get("schema") == 2:
                         self._cache = data.get("interpreters", {})
                 except (OSError, ValueError):
                     pass
@@ -300,7 +317,7 @@ class Runtimes:
                 ensure_location(self.store)
             atomic_write(
                 self.cache_file,
-                json.dumps({"schema": 1, "interpreters": cache}, indent=1, sort_keys=True),
+                json.dumps({"schema": 2, "interpreters": cache}, indent=1, sort_keys=True),
             )
         except OSError:
             pass  # the cache is an optimisation; a read-only store must not break commands
@@ -404,9 +421,7 @@ class Runtimes:
                 except NotReadyError:
                     continue
                 ident = interp.identity
-                if request.matches(
-                    ident.implementation, ident.version, free_threaded=ident.free_threading
-                ):
+                if request.matches(ident.implementation, ident.version, free_threaded=ident.free_threading):
                     if best is None or _vkey(ident.version) > _vkey(best.identity.version):
                         best = interp
                     if cand.version is not None:
@@ -471,6 +486,7 @@ def _interpreter_from_json(data: dict[str, object]) -> Interpreter:
         base_prefix=str(data["base_prefix"]),
         externally_managed=bool(data["externally_managed"]),
         libpython=data["libpython"] if isinstance(data["libpython"], str) else None,
+        markers=tuple(tuple(pair) for pair in data.get("markers") or ()),  # type: ignore[attr-defined]
     )
 
 

@@ -21,6 +21,4 @@ def find_uv() -> str:
     try:
         return str(uv.find_uv_bin())
     except FileNotFoundError:
-        raise ProvisionError(
-            "uv's binary was not found", fix="pip install --force-reinstall uv"
-        ) from None
+        raise ProvisionError("uv's binary was not found", fix="pip install --force-reinstall uv") from None

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pitstop.config import DEFAULT_ENV, EnvSpec, Project
 from pitstop.errors import ConfigError
 from pitstop.output import Reporter
 from pitstop.runtime import Runtimes
+
+if TYPE_CHECKING:
+    from pitstop.policy import Policy
+    from pitstop.provision import Provisioner
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +31,22 @@ def reporter_for(args: argparse.Namespace) -> Reporter:
     return Reporter(int(getattr(args, "verbose", 0)) - int(getattr(args, "quiet", 0)))
 
 
-def context(args: argparse.Namespace) -> Context:
-    """Load the project named by ``--project`` (or found upwards) into a Context."""
+def context(args: argparse.Namespace, *, allow_auto: bool = False) -> Context:
+    """Load the project named by ``--project`` (or found upwards) into a Context.
+
+    With ``allow_auto`` (run, python, check) a directory without pitstop config is one
+    auto-detected env rooted at the working directory.
+    """
     from pitstop import config
 
-    project = config.load(Path(args.project) if args.project else None)
+    try:
+        project = config.load(Path(args.project) if args.project else None)
+    except ConfigError:
+        if not allow_auto or args.project or config.has_config_above(Path.cwd()):
+            raise
+        from pitstop.kinds.registry import auto_project
+
+        project = auto_project(Path.cwd())
     return Context(project, reporter_for(args), runtimes_for(project))
 
 
@@ -41,9 +57,7 @@ def runtimes_for(project: Project) -> Runtimes:
     return Runtimes(location / ".cache" / "interpreters.json", store=location)
 
 
-def selected_envs(
-    project: Project, args: argparse.Namespace, *, managed_only: bool = False
-) -> list[EnvSpec]:
+def selected_envs(project: Project, args: argparse.Namespace, *, managed_only: bool = False) -> list[EnvSpec]:
     """The envs named by ``-e`` (repeatable) or ``--all``; default ``default``."""
     names: list[str] = list(getattr(args, "env", None) or [])
     if getattr(args, "all", False):
@@ -60,3 +74,24 @@ def selected_envs(
                     fix="pick a managed env with -e, or use --all",
                 )
     return envs
+
+
+def policy_for(ctx: Context, args: argparse.Namespace) -> Policy:
+    """The strict/dev policy from flags, environment and the default env's auto-install."""
+    from pitstop.policy import decide
+
+    project = ctx.project
+    auto = project.auto_install_override or project.envs[DEFAULT_ENV].settings.auto_install
+    return decide(
+        flag=getattr(args, "strict", None),
+        auto_install=auto,
+        auto_install_from_env=project.auto_install_override is not None,
+    )
+
+
+def provisioner(ctx: Context, args: argparse.Namespace) -> Provisioner:
+    """A Provisioner for this command's policy."""
+    from pitstop.provision import Provisioner
+
+    policy = policy_for(ctx, args)
+    return Provisioner(ctx.project, runtimes=ctx.runtimes, reporter=ctx.reporter, policy=policy)

@@ -1,0 +1,125 @@
+"""The typed Python API: ensure, check, lock, resolve, detect.
+
+Every failure raises :class:`pitstop.PitstopError` (with ``exit_code`` and ``fix``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pitstop.config import DEFAULT_ENV, EnvSpec, Project, Settings, Sources
+from pitstop.kinds.base import PythonCommand, Report
+from pitstop.kinds.detect import Detection
+from pitstop.locking import LockResult
+from pitstop.output import Reporter
+from pitstop.provision import Environment
+
+__all__ = ["Environment", "check", "detect", "ensure", "lock", "resolve"]
+
+
+def _project(project: str | os.PathLike[str] | None) -> Project:
+    from pitstop import config
+
+    return config.load(Path(project) if project is not None else None)
+
+
+def _runtimes(project: Project) -> Any:
+    from pitstop.commands import runtimes_for
+
+    return runtimes_for(project)
+
+
+def ensure(
+    env: str = DEFAULT_ENV,
+    *,
+    project: str | os.PathLike[str] | None = None,
+    strict: bool | None = None,
+    quiet: bool = False,
+) -> Environment:
+    """Make ``env`` ready per policy (dev: lock and build as needed; strict: verify only)."""
+    from pitstop.policy import decide
+    from pitstop.provision import Provisioner
+
+    proj = _project(project)
+    auto = proj.auto_install_override or proj.envs[DEFAULT_ENV].settings.auto_install
+    policy = decide(
+        flag=strict, auto_install=auto, auto_install_from_env=proj.auto_install_override is not None
+    )
+    prov = Provisioner(proj, runtimes=_runtimes(proj), reporter=Reporter(-1 if quiet else 0), policy=policy)
+    return prov.ensure(proj.env(env), build=not policy.strict)
+
+
+def check(
+    env: str | Sequence[str] | None = None, *, project: str | os.PathLike[str] | None = None
+) -> list[Report]:
+    """Read-only status of ``env`` (a name, names, or every env when None)."""
+    from pitstop.kinds import registry
+
+    proj = _project(project)
+    names = list(proj.envs) if env is None else [env] if isinstance(env, str) else list(env)
+    runtimes = _runtimes(proj)
+    return [registry.validate(proj, proj.env(n), runtimes=runtimes) for n in names]
+
+
+def lock(
+    env: str = DEFAULT_ENV,
+    *,
+    project: str | os.PathLike[str] | None = None,
+    upgrade: bool | Sequence[str] = False,
+    quiet: bool = False,
+) -> LockResult:
+    """Resolve ``env`` into its lock (``upgrade``: True for all, or package names)."""
+    from pitstop.locking import lock_env
+
+    proj = _project(project)
+    packages = tuple(upgrade) if not isinstance(upgrade, bool) else ()
+    return lock_env(
+        proj,
+        proj.env(env),
+        runtimes=_runtimes(proj),
+        reporter=Reporter(-1 if quiet else 0),
+        upgrade=upgrade is True,
+        upgrade_packages=packages,
+    )
+
+
+def resolve(
+    env: str | Mapping[str, Any] = DEFAULT_ENV, *, project: str | os.PathLike[str] | None = None
+) -> PythonCommand:
+    """The Python command of a configured env name, or of a kind config such as
+    ``{"kind": "docker", "container": "worker", "python": "python3"}``. Managed envs are not
+    built here; call :func:`ensure` first."""
+    from pitstop.config import ADOPTED_KEYS, KINDS
+    from pitstop.errors import ConfigError
+    from pitstop.kinds import registry
+
+    if isinstance(env, str):
+        proj = _project(project)
+        return registry.resolve(proj, proj.env(env), runtimes=_runtimes(proj))
+    kind = str(env.get("kind", "auto"))
+    unknown = set(env) - set(ADOPTED_KEYS) - {"kind", "python"}
+    if unknown or (kind not in KINDS and kind not in registry.third_party_names()):
+        raise ConfigError(
+            f"resolve(): bad kind config {dict(env)!r}",
+            fix=f"use kind plus any of: python, {', '.join(ADOPTED_KEYS)}",
+        )
+    root = Path(project) if project is not None else Path.cwd()
+    proj = registry.auto_project(root)
+    spec = EnvSpec(
+        name=DEFAULT_ENV,
+        kind=kind,
+        settings=Settings(python=env.get("python")),
+        sources=Sources(),
+        options=tuple((k, str(v)) for k, v in env.items() if k in ADOPTED_KEYS),
+    )
+    return registry.resolve(proj, spec, runtimes=_runtimes(proj))
+
+
+def detect(path: str | os.PathLike[str] = ".") -> Detection:
+    """What auto-detection finds in ``path``."""
+    from pitstop.kinds.detect import detect as _detect
+
+    return _detect(Path(path))

@@ -1,0 +1,58 @@
+"""``pitstop detect [DIR] [--json]``: what auto-detection finds, why, and the command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from pitstop.errors import READY, ConfigError, PitstopError
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the detected kind, the file that decided it and the Python command."""
+    from pitstop import config
+    from pitstop.commands import runtimes_for
+    from pitstop.kinds import registry
+    from pitstop.kinds.detect import detect
+
+    directory = Path(args.dir)
+    if not directory.is_dir():
+        raise ConfigError(f"{args.dir}: no such directory", fix="pass an existing directory")
+    found = detect(directory)
+    command = None
+    problem: PitstopError | None = None
+    try:
+        if found.kind == "managed":
+            project = config.load(found.directory)
+            env = project.env(config.DEFAULT_ENV)
+        else:
+            project = registry.auto_project(found.directory)
+            env = project.env(config.DEFAULT_ENV)
+        command = registry.resolve(project, env, runtimes=runtimes_for(project))
+    except PitstopError as exc:
+        problem = exc
+    if args.json:
+        data = {
+            "schema": 1,
+            "directory": str(found.directory),
+            "kind": found.kind,
+            "reason": found.reason,
+            "options": dict(found.options),
+            "python": found.python,
+            "command": command.to_dict() if command else None,
+            "error": problem.message if problem else None,
+            "fix": problem.fix if problem else None,
+        }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return READY
+    sys.stdout.write(f"{found.directory}: {found.kind} ({found.reason})\n")
+    if command is not None:
+        sys.stdout.write(f"python: {shlex.join(command.argv)}\n")
+    elif problem is not None:
+        sys.stdout.write(f"python: unavailable: {problem.message}\n")
+        if problem.fix:
+            sys.stdout.write(f"    fix: {problem.fix.removeprefix('run: ')}\n")
+    return READY

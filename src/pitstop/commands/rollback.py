@@ -1,0 +1,25 @@
+"""``pitstop rollback``: exchange venv.prev and venv under the env lock and journal."""
+
+from __future__ import annotations
+
+import argparse
+
+from pitstop.errors import READY
+
+
+def run(args: argparse.Namespace) -> int:
+    """Roll each selected managed env back to its previous generation."""
+    from pitstop import swap
+    from pitstop.commands import context, selected_envs
+    from pitstop.flock import EnvLock
+
+    ctx = context(args)
+    for env in selected_envs(ctx.project, args, managed_only=True):
+        store = ctx.project.store(env)
+        with EnvLock(store / swap.LOCKFILE, ctx.reporter):
+            repaired = swap.recover(store)
+            if repaired:
+                ctx.reporter.step(f"{env.name}: {repaired}")
+            before, after = swap.rollback(store)
+        ctx.reporter.step(f"rolled back {env.name}: generation {before} → {after} (run it again to return)")
+    return READY

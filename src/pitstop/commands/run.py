@@ -1,0 +1,63 @@
+"""``pitstop run [-e ENV] -- CMD ...``: ensure the env per policy, run CMD inside it."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+from pitstop.errors import UsageError
+
+if TYPE_CHECKING:
+    from pitstop.commands import Context
+    from pitstop.config import EnvSpec
+    from pitstop.kinds.base import PythonCommand
+
+if TYPE_CHECKING:
+    from pitstop.commands import Context
+    from pitstop.config import EnvSpec
+    from pitstop.kinds.base import PythonCommand
+
+
+def command_for_env(args: argparse.Namespace) -> tuple[Context, EnvSpec, PythonCommand]:
+    """Shared by ``run`` and ``python``: (context, env spec, PythonCommand) after ensuring."""
+    from pitstop.commands import context, provisioner, selected_envs
+    from pitstop.kinds import registry
+
+    ctx = context(args, allow_auto=True)
+    if getattr(args, "all", False):
+        raise UsageError("this command takes one env, not --all", fix="pass -e NAME")
+    envs = selected_envs(ctx.project, args)
+    if len(envs) != 1:
+        raise UsageError("this command takes one env", fix="pass a single -e NAME")
+    env = envs[0]
+    if env.kind == "managed":
+        provisioner(ctx, args).ensure(env, build=False)
+    return ctx, env, registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Return CMD's exit code (128+N when it died of signal N)."""
+    cmd = list(args.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    if not cmd:
+        raise UsageError("run needs a command", fix="run: pitstop run -- python -c 'print(1)'")
+    _, env, command = command_for_env(args)
+    argv = command.command_for(cmd)
+    try:
+        proc = subprocess.Popen(argv, env=command.environ(), cwd=command.cwd)
+    except FileNotFoundError:
+        sys.stderr.write(
+            f"error: {cmd[0]}: command not found in env {env.name!r}\n"
+            f"fix: add the package that provides {cmd[0]} to the env's requirements\n"
+        )
+        return 127
+    while True:
+        try:
+            code = proc.wait()
+            break
+        except KeyboardInterrupt:
+            continue  # the child got the same Ctrl-C; wait for it to finish
+    return 128 - code if code < 0 else code

@@ -1,0 +1,32 @@
+"""``pitstop setup``: fresh lock (dev) or required lock (strict), then provision / validate."""
+
+from __future__ import annotations
+
+import argparse
+
+from pitstop.errors import NOT_READY, READY
+
+
+def run(args: argparse.Namespace) -> int:
+    """Provision managed envs and validate adopted ones; exit 1 if an adopted one is broken."""
+    from pitstop.commands import context, provisioner, selected_envs
+    from pitstop.kinds import registry
+
+    ctx = context(args)
+    prov = provisioner(ctx, args)
+    ctx.reporter.detail(prov.policy.describe())
+    failed = 0
+    for env in selected_envs(ctx.project, args):
+        if env.kind == "managed":
+            result = prov.ensure(env, build=True)
+            ctx.reporter.step(f"ready {env.name}: {result.path}")
+            continue
+        report = registry.validate(ctx.project, env, runtimes=ctx.runtimes)
+        if report.status == "error":
+            failed += 1
+            ctx.reporter.warn(f"{env.name} ({env.kind}): {report.message}")
+            if report.fix:
+                ctx.reporter.warn(f"run: {report.fix}")
+        else:
+            ctx.reporter.step(f"valid {env.name} ({env.kind}): {report.summary}")
+    return NOT_READY if failed else READY

@@ -1,0 +1,52 @@
+"""A tiny advisory lock on ``<store>/.pitstop.lock`` (the file is never deleted)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from pitstop.output import Reporter
+
+
+class EnvLock:
+    """Exclusive lock held while an env is built, swapped, rolled back or cleaned."""
+
+    def __init__(self, path: Path, reporter: Reporter | None = None) -> None:
+        self.path = path
+        self.reporter = reporter
+        self._fd: int | None = None
+
+    def __enter__(self) -> EnvLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if sys.platform == "win32":  # pragma: no cover - Windows only
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+            else:
+                import fcntl
+
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if self.reporter is not None:
+                        self.reporter.step(f"waiting for another pitstop on {self.path.parent.name}")
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the lock
+            self._fd = None

@@ -1,0 +1,135 @@
+"""The pip installer: ``python -m venv`` + ``pip install --require-hashes``.
+
+pip writes absolute shebangs and activation scripts, so after installing into ``venv.new``
+the prefix is rewritten to the final ``venv`` path before the swap.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from pitstop.config import EnvSpec, Project
+from pitstop.errors import CommandError, ProvisionError
+from pitstop.lockfile import LockFile
+from pitstop.output import Reporter
+from pitstop.process import run, scrubbed_env
+from pitstop.runtime import Interpreter
+
+
+class PipInstaller:
+    """pip in a stdlib venv; the env keeps the pip (and setuptools) that venv seeds."""
+
+    name = "pip"
+    own_packages = frozenset({"pip", "setuptools", "wheel", "distribute"})
+
+    def __init__(self, project: Project, env: EnvSpec, reporter: Reporter) -> None:
+        self.project = project
+        self.env = env
+        self.reporter = reporter
+        self._venv: Path | None = None
+
+    def create(self, venv: Path, interpreter: Interpreter) -> None:
+        """``<interpreter> -m venv <venv>``."""
+        self._venv = venv
+        self._run([interpreter.path, "-m", "venv", str(venv)], what="create the venv")
+
+    def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
+        """Install each selected package pinned with all its hashes; pip picks the file."""
+        lines: list[str] = []
+        links: set[str] = set()
+        editables: list[str] = []
+        base = lock.path.parent
+        for package in lock.packages:
+            name = str(package["name"])
+            if name not in expected:
+                continue
+            directory = package.get("directory")
+            if isinstance(directory, dict):
+                editables += [
+                    "-e" if directory.get("editable") else "",
+                    str((base / directory["path"]).resolve()),
+                ]
+                continue
+            hashes: list[str] = []
+            for entry in [*package.get("wheels", []), package.get("sdist") or {}]:
+                for algo, digest in (entry.get("hashes") or {}).items():
+                    hashes.append(f"--hash={algo}:{digest}")
+                if entry.get("path"):
+                    links.add(str((base / entry["path"]).resolve().parent))
+            lines.append(f"{name}=={package['version']} " + " ".join(sorted(set(hashes))))
+        settings = self.env.settings
+        args: list[str] = []
+        if settings.index_url:
+            args += ["--index-url", settings.index_url]
+        for url in settings.extra_index_urls:
+            args += ["--extra-index-url", url]
+        for link in settings.find_links:
+            args += ["--find-links", str(self.project.root / link) if "://" not in link else link]
+        for link in sorted(links):
+            args += ["--find-links", link]
+        if settings.no_index:
+            args.append("--no-index")
+        if not settings.allow_build:
+            args += ["--only-binary", ":all:"]
+        python = str(venv / "bin" / "python")
+        with tempfile.TemporaryDirectory(prefix="pitstop-pip-") as tmp:
+            req = Path(tmp) / "requirements.txt"
+            req.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+            if lines:
+                self._run(
+                    [
+                        python,
+                        "-m",
+                        "pip",
+                        "install",
+                        "--no-deps",
+                        "--require-hashes",
+                        "--quiet",
+                        *args,
+                        "-r",
+                        str(req),
+                    ],
+                    what="install the lock",
+                )
+            if editables:
+                flat = [e for e in editables if e]
+                self._run(
+                    [python, "-m", "pip", "install", "--no-deps", "--quiet", *args, *flat],
+                    what="install the project",
+                )
+
+    def finalize(self, venv: Path, final: Path) -> None:
+        """Rewrite the ``venv.new`` prefix in scripts and activation files to ``final``."""
+        old = os.fsencode(str(venv))
+        new = os.fsencode(str(final))
+        bindir = venv / "bin"
+        for entry in bindir.iterdir():
+            if entry.is_symlink() or not entry.is_file():
+                continue
+            data = entry.read_bytes()
+            if old in data and b"\0" not in data[:1024]:
+                mode = entry.stat().st_mode
+                entry.write_bytes(data.replace(old, new))
+                os.chmod(entry, mode)
+
+    def version(self) -> str:
+        """``pip X.Y`` of the env being built."""
+        if self._venv is None:
+            return "pip"
+        out = run(
+            [str(self._venv / "bin" / "python"), "-m", "pip", "--version"],
+            env=scrubbed_env(),
+            check=False,
+        ).stdout
+        return " ".join(out.split()[:2]) or "pip"
+
+    def _run(self, argv: list[str], *, what: str) -> None:
+        try:
+            run(argv, env=scrubbed_env())
+        except CommandError as exc:
+            raise ProvisionError(
+                f"pip could not {what} for env {self.env.name!r}:\n{exc.output.strip()[-2000:]}",
+                fix=f"fix the cause above, then run: pitstop setup -e {self.env.name}",
+            ) from None

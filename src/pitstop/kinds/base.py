@@ -1,0 +1,252 @@
+"""The protocol every kind implements, and the records it returns."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pitstop.config import EnvSpec, Project
+from pitstop.runtime import Runtimes
+
+
+@dataclass(frozen=True, slots=True)
+class PythonCommand:
+    """How to start an env's Python: ``argv`` (+ ``env`` vars, ``cwd``).
+
+    ``bin_dir`` is prepended to PATH for other commands of a local env; ``wrapper`` runs an
+    arbitrary command inside an env that is not local (``docker exec -i NAME``).
+    """
+
+    argv: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    cwd: str | None = None
+    bin_dir: str | None = None
+    wrapper: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The stable JSON shape of ``pitstop python --json``."""
+        return {
+            "argv": list(self.argv),
+            "env": dict(self.env),
+            "cwd": self.cwd,
+            "path_prepend": [self.bin_dir] if self.bin_dir else [],
+        }
+
+    def command_for(self, cmd: list[str]) -> list[str]:
+        """argv that runs ``cmd`` in the env (``python`` means the env's interpreter)."""
+        if cmd and cmd[0] in ("python", "python3"):
+            return [*self.argv, *cmd[1:]]
+        if self.wrapper is not None:
+            return [*self.wrapper, *cmd]
+        return list(cmd)
+
+    def environ(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The process environment to run in the env."""
+        env = dict(os.environ if base is None else base)
+        env.pop("PYTHONHOME", None)
+        if self.bin_dir:
+            env["PATH"] = self.bin_dir + os.pathsep + env.get("PATH", "")
+        env.update(dict(self.env))
+        return env
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Validation of one env: ok / warning / error, with the fix and metadata."""
+
+    env: str
+    kind: str
+    status: str  # "ok" | "warning" | "error"
+    message: str = ""
+    fix: str | None = None
+    command: PythonCommand | None = None
+    implementation: str | None = None
+    version: str | None = None
+    free_threading: bool | None = None
+    executable: str | None = None
+    packages: int | None = None
+    location: str | None = None
+    warnings: tuple[str, ...] = ()
+    extra: tuple[tuple[str, object], ...] = field(default=())
+
+    @property
+    def summary(self) -> str:
+        """e.g. ``CPython 3.12.1  47 packages``."""
+        names = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
+        parts = []
+        if self.version:
+            impl = names.get(self.implementation or "", self.implementation or "Python")
+            parts.append(f"{impl} {self.version}")
+        if self.packages is not None:
+            parts.append(f"{self.packages} packages")
+        return "  ".join(parts)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON shape used by ``check --json``."""
+        return {
+            "name": self.env,
+            "kind": self.kind,
+            "status": self.status,
+            "message": self.message,
+            "fix": self.fix,
+            "python": {
+                "implementation": self.implementation,
+                "version": self.version,
+                "free_threading": self.free_threading,
+                "executable": self.executable,
+            },
+            "packages": self.packages,
+            "location": self.location,
+            "warnings": list(self.warnings),
+            "command": self.command.to_dict() if self.command else None,
+            **dict(self.extra),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KindContext:
+    """What a kind may use: the project, the env's config, interpreter discovery, PATH."""
+
+    project: Project
+    spec: EnvSpec
+    runtimes: Runtimes
+    environ: Mapping[str, str]
+
+    def which(self, name: str) -> str | None:
+        """``name`` on this context's PATH."""
+        return shutil.which(name, path=self.environ.get("PATH", ""))
+
+    def path(self, value: str) -> Path:
+        """A config path, relative to the project root."""
+        return (self.project.root / value).resolve() if not os.path.isabs(value) else Path(value)
+
+
+class Kind(Protocol):
+    """An environment kind: resolve to a PythonCommand; validate with a fix."""
+
+    name: str
+
+    def resolve(self, ctx: KindContext) -> PythonCommand:
+        """The command that starts the env's Python (NotReadyError with a fix if none)."""
+
+    def validate(self, ctx: KindContext) -> Report:
+        """Check the env and describe it (never writes)."""
+
+
+# Runs inside an adopted env's Python (any version from 2.7 on) to describe it.
+PROBE = r"""
+import json, os, platform, sys, sysconfig
+try:
+    import importlib.metadata as md
+    count = len(set(d.metadata["Name"] for d in md.distributions()))
+except Exception:
+    try:
+        import pkg_resources
+        count = len(list(pkg_resources.working_set))
+    except Exception:
+        count = None
+managed = os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")
+sys.stdout.write(json.dumps({
+    "implementation": platform.python_implementation().lower(),
+    "version": platform.python_version(),
+    "free_threading": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+    "executable": os.path.realpath(sys.executable),
+    "packages": count,
+    "prefix": sys.prefix,
+    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "externally_managed": os.path.isfile(managed),
+}))
+"""
+
+
+def parse_describe(text: str) -> dict[str, object]:
+    """Parse PROBE's output (the last line); ValueError when it is not that."""
+    lines = text.strip().splitlines()
+    if not lines:
+        raise ValueError("no output")
+    data = json.loads(lines[-1])
+    if not isinstance(data, dict) or "version" not in data or "implementation" not in data:
+        raise ValueError("not a probe result")
+    return data
+
+
+def describe(ctx: KindContext, command: PythonCommand, *, location: str | None, fix: str) -> Report:
+    """Run PROBE through ``command`` and turn the result into a Report."""
+    from pitstop.process import run, scrubbed_env
+
+    env = command.environ(scrubbed_env(ctx.environ))
+    try:
+        proc = run([*command.argv, "-c", PROBE], env=env, cwd=command.cwd, check=False, timeout=120)
+    except Exception as exc:  # a missing executable or a hang: report, never raise
+        message = getattr(exc, "message", str(exc))
+        return Report(
+            ctx.spec.name,
+            ctx.spec.kind,
+            "error",
+            f"python does not start: {message}",
+            fix,
+            command,
+            location=location,
+        )
+    try:
+        data = parse_describe(proc.stdout) if proc.returncode == 0 else None
+    except ValueError:
+        data = None
+    if data is None:
+        tail = (proc.stdout or "").strip().splitlines()[-1:] or [""]
+        return Report(
+            ctx.spec.name,
+            ctx.spec.kind,
+            "error",
+            f"python does not start (exit {proc.returncode}): {tail[0][:200]}",
+            fix,
+            command,
+            location=location,
+        )
+    warnings = []
+    version = str(data["version"])
+    if _eol(version):
+        warnings.append(f"Python {'.'.join(version.split('.')[:2])} is end-of-life")
+    if data.get("externally_managed") and data.get("prefix") == data.get("base_prefix"):
+        warnings.append("externally managed (PEP 668): read-only, pitstop never installs into it")
+    packages = data.get("packages")
+    return Report(
+        env=ctx.spec.name,
+        kind=ctx.spec.kind,
+        status="warning" if warnings else "ok",
+        command=command,
+        implementation=str(data["implementation"]),
+        version=version,
+        free_threading=bool(data.get("free_threading")),
+        executable=str(data.get("executable")),
+        packages=packages if isinstance(packages, int) else None,
+        location=location,
+        warnings=tuple(warnings),
+    )
+
+
+def _eol(version: str) -> bool:
+    parts = version.split(".")
+    try:
+        major, minor = int(parts[0]), int(parts[1])
+    except (ValueError, IndexError):
+        return False
+    return (major, minor) < (3, 10)
+
+
+def error(ctx: KindContext, message: str, fix: str, *, location: str | None = None) -> Report:
+    """A failed validation."""
+    return Report(ctx.spec.name, ctx.spec.kind, "error", message, fix, location=location)
+
+
+def relative(ctx: KindContext, path: Path) -> str:
+    """``path`` relative to the project root when inside it (for display)."""
+    try:
+        return str(path.relative_to(ctx.project.root))
+    except ValueError:
+        return str(path)

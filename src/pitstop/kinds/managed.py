@@ -1,0 +1,65 @@
+"""``managed``: the envs pitstop builds; through the same protocol as adopted kinds."""
+
+from __future__ import annotations
+
+from pitstop.kinds.base import KindContext, PythonCommand, Report, relative
+
+
+class ManagedKind:
+    """Resolves to ``<location>/<env>/venv/bin/python``; validation is the engine's status."""
+
+    name = "managed"
+
+    def resolve(self, ctx: KindContext) -> PythonCommand:
+        """The env's interpreter (callers ensure the env first, per policy)."""
+        venv = ctx.project.store(ctx.spec) / "venv"
+        bindir = venv / "bin"
+        return PythonCommand(
+            argv=(str(bindir / "python"),), env=(("VIRTUAL_ENV", str(venv)),), bin_dir=str(bindir)
+        )
+
+    def validate(self, ctx: KindContext) -> Report:
+        """Lock fresh, env built from it, same runtime; never writes."""
+        from pitstop.output import QUIET
+        from pitstop.policy import Policy
+        from pitstop.provision import Provisioner
+
+        prov = Provisioner(ctx.project, runtimes=ctx.runtimes, reporter=QUIET, policy=Policy(True, "check"))
+        ready = prov.status(ctx.spec)
+        location = relative(ctx, ready.venv)
+        flag = "" if ctx.spec.name == "default" else f" -e {ctx.spec.name}"
+        runtime = ready.state.runtime if ready.state else {}
+        warnings: tuple[str, ...] = (f"pending: {ready.pending}",) if ready.pending else ()
+        if ready.held is not None and not ready.ready:
+            warnings += (
+                f"rolled back to generation {ready.held} ({ready.reason}); "
+                f"run: pitstop setup{flag} to rebuild it from the lock",
+            )
+            status_ok = True
+        else:
+            status_ok = ready.ready
+        state = ready.state
+        fix = f"pitstop setup{flag}"
+        if not ready.lock.fresh:
+            fix += f"  (dev re-locks; in CI run pitstop lock{flag} locally and commit it)"
+        status = ("warning" if warnings else "ok") if status_ok else "error"
+        return Report(
+            env=ctx.spec.name,
+            kind="managed",
+            status=status,
+            message="" if status_ok else ready.reason,
+            fix=None if status_ok else fix,
+            command=self.resolve(ctx) if status_ok else None,
+            implementation=_str(runtime.get("implementation")),
+            version=_str(runtime.get("version")),
+            free_threading=bool(runtime.get("free_threading")) if state else None,
+            executable=_str(runtime.get("executable")),
+            packages=state.packages if state else None,
+            location=location,
+            warnings=warnings,
+            extra=(("lock", ready.lock.state), ("generation", state.generation if state else None)),
+        )
+
+
+def _str(value: object) -> str | None:
+    return str(value) if value is not None else None

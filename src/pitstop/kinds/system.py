@@ -1,0 +1,47 @@
+"""``system``: an interpreter installed on the machine (read-only to pitstop)."""
+
+from __future__ import annotations
+
+import os
+
+from pitstop.errors import NotReadyError, PitstopError
+from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error
+from pitstop.runtime import parse_request
+
+
+class SystemKind:
+    """``python`` (absolute path or version request), else the first real python3 on PATH."""
+
+    name = "system"
+
+    def _interpreter(self, ctx: KindContext) -> str:
+        if ctx.project.python_override:
+            return ctx.project.python_override
+        request = ctx.spec.settings.python
+        if request:
+            parsed = parse_request(request)
+            if parsed.path:
+                if not os.path.isfile(parsed.path):
+                    raise NotReadyError(
+                        f"python = {request!r} does not exist",
+                        fix="install that Python or fix the path in the config",
+                    )
+                return parsed.path
+            return ctx.runtimes.find(parsed).path
+        for cand in ctx.runtimes.candidates():
+            if cand.source == "PATH":
+                return cand.path
+        raise NotReadyError("no python3 found on PATH", fix='install Python 3 or set python = "/abs/path"')
+
+    def resolve(self, ctx: KindContext) -> PythonCommand:
+        """The interpreter itself, as an absolute path."""
+        exe = self._interpreter(ctx)
+        return PythonCommand(argv=(exe,), bin_dir=os.path.dirname(exe))
+
+    def validate(self, ctx: KindContext) -> Report:
+        """Runs it; PEP 668 is noted as read-only."""
+        try:
+            command = self.resolve(ctx)
+        except PitstopError as exc:
+            return error(ctx, exc.message, exc.fix or "")
+        return describe(ctx, command, location=command.argv[0], fix="point python at a working interpreter")

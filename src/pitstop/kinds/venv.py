@@ -1,0 +1,95 @@
+"""``venv``: an existing virtual environment (``path``, default ``.venv`` then ``venv``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pitstop.errors import NotReadyError
+from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error, relative
+
+
+def venv_python(path: Path) -> Path:
+    """The interpreter of the venv at ``path``."""
+    if sys.platform == "win32":  # pragma: no cover
+        return path / "Scripts" / "python.exe"
+    return path / "bin" / "python"
+
+
+def read_pyvenv_home(path: Path) -> str | None:
+    """``home`` from ``pyvenv.cfg`` (the base interpreter's directory)."""
+    try:
+        text = (path / "pyvenv.cfg").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == "home":
+            return value.strip()
+    return None
+
+
+class VenvKind:
+    """A venv pitstop does not own."""
+
+    name = "venv"
+
+    def _path(self, ctx: KindContext) -> Path:
+        configured = ctx.spec.option("path")
+        if configured:
+            return ctx.path(configured)
+        for name in (".venv", "venv"):
+            if (ctx.project.root / name / "pyvenv.cfg").is_file():
+                return ctx.project.root / name
+        return ctx.project.root / ".venv"
+
+    def resolve(self, ctx: KindContext) -> PythonCommand:
+        """``<path>/bin/python``."""
+        path = self._path(ctx)
+        python = venv_python(path)
+        if not os.path.exists(python):
+            raise NotReadyError(
+                f"no virtual environment at {relative(ctx, path)}",
+                fix=f"run: python3 -m venv {relative(ctx, path)}",
+            )
+        return PythonCommand(
+            argv=(str(python),), env=(("VIRTUAL_ENV", str(path)),), bin_dir=str(python.parent)
+        )
+
+    def validate(self, ctx: KindContext) -> Report:
+        """Missing dir, dangling base interpreter, or a python that does not start."""
+        path = self._path(ctx)
+        shown = relative(ctx, path)
+        if not path.is_dir():
+            return error(
+                ctx,
+                f"no virtual environment at {shown}",
+                f"python3 -m venv {shown}",
+                location=shown,
+            )
+        python = venv_python(path)
+        if python.is_symlink() and not python.exists():
+            target = os.readlink(python)
+            return error(
+                ctx,
+                f"{shown}: its base interpreter {target} is gone",
+                f"python3 -m venv --clear {shown}  (then reinstall its packages)",
+                location=shown,
+            )
+        home = read_pyvenv_home(path)
+        if home and not os.path.isdir(home):
+            return error(
+                ctx,
+                f"{shown}: its base interpreter directory {home} is gone",
+                f"python3 -m venv --clear {shown}  (then reinstall its packages)",
+                location=shown,
+            )
+        if not python.exists():
+            return error(
+                ctx,
+                f"{shown} has no bin/python",
+                f"python3 -m venv --clear {shown}",
+                location=shown,
+            )
+        return describe(ctx, self.resolve(ctx), location=shown, fix=f"python3 -m venv --clear {shown}")

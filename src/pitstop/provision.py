@@ -1,0 +1,331 @@
+"""ensure(): fast path, lock per policy, then build in venv.new, verify, and swap in."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from pitstop import lockfile, state, swap
+from pitstop.config import EnvSpec, Project
+from pitstop.errors import NotReadyError, ProvisionError
+from pitstop.inputs import Inputs, collect
+from pitstop.output import Reporter
+from pitstop.policy import Policy
+from pitstop.runtime import Interpreter, RuntimeIdentity, Runtimes
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """A ready managed env."""
+
+    name: str
+    path: Path
+    python: Path
+    bin_dir: Path
+    identity: RuntimeIdentity | None
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Read-only status of one managed env."""
+
+    env: str
+    lock: lockfile.LockStatus
+    state: state.EnvState | None
+    ready: bool
+    reason: str
+    pending: str | None
+    venv: Path
+    held: int | None = None
+
+
+def _runtime_dict(identity: RuntimeIdentity) -> dict[str, object]:
+    from dataclasses import asdict
+
+    return asdict(identity)
+
+
+class Provisioner:
+    """Provisions the managed envs of one project under one policy."""
+
+    def __init__(self, project: Project, *, runtimes: Runtimes, reporter: Reporter, policy: Policy) -> None:
+        self.project = project
+        self.runtimes = runtimes
+        self.reporter = reporter
+        self.policy = policy
+
+    # -- read-only ------------------------------------------------------------------------
+    def status(self, env: EnvSpec, inputs: Inputs | None = None) -> Readiness:
+        """Is ``env`` ready? Reads files only (and the interpreter cache)."""
+        inputs = inputs or collect(self.project, env)
+        store = self.project.store(env)
+        venv = store / swap.VENV
+        lock = lockfile.status(self.project.lock_path(env), inputs.hash)
+        current = state.read(venv)
+        pending = swap.pending(store)
+        reason = ""
+        if current is None:
+            reason = "env damaged: no state marker" if venv.exists() else "env missing"
+        elif not lock.fresh:
+            reason = lock.describe()
+        elif current.lock_hash != lock.content_hash:
+            reason = "lock changed"
+        elif not (venv / "bin" / "python").exists():
+            reason = "env damaged: its python is missing"
+        else:
+            reason = self._runtime_change(current) or ""
+        hold = swap.held(store)
+        if hold is not None and (current is None or current.generation != hold):
+            hold = None
+        return Readiness(env.name, lock, current, not reason, reason, pending, venv, hold)
+
+    def _runtime_change(self, current: state.EnvState) -> str | None:
+        path = self.project.python_override or current.interpreter
+        try:
+            interp = self.runtimes.identify(path)
+        except NotReadyError:
+            return f"python {current.interpreter} no longer runs"
+        except OSError:
+            return f"python {current.interpreter} is gone"
+        if self.project.python_override and path != current.interpreter:
+            return f"PITSTOP_PYTHON changed to {path}"
+        if _runtime_dict(interp.identity) != current.runtime:
+            old = current.runtime.get("version", "?")
+            new = interp.identity.version
+            what = f"python {old} → {new}" if old != new else "the python runtime changed"
+            return what
+        return None
+
+    # -- ensure ---------------------------------------------------------------------------
+    def ensure(self, env: EnvSpec, *, build: bool = True) -> Environment:
+        """Make ``env`` ready per policy and return it.
+
+        Dev: re-lock a missing or stale lock and rebuild a missing or stale env. Strict:
+        the lock must be fresh; with ``build`` (``setup``) the env is installed exactly from
+        it, without ``build`` (``run``, ``ensure()``) it must already be ready.
+        """
+        if env.kind != "managed":
+            raise NotReadyError(f"env {env.name!r} is {env.kind}; pitstop does not build it")
+        inputs = collect(self.project, env)
+        for warning in inputs.warnings:
+            self.reporter.detail(f"warning: {warning}")
+        ready = self.status(env, inputs)
+        if ready.held is not None and not ready.ready and not build:
+            self.reporter.warn(
+                f"env {env.name!r} is rolled back to generation {ready.held} ({ready.reason}); "
+                f"run: pitstop setup{_flag(env)} to rebuild it from the lock"
+            )
+            return self._environment(env, ready)
+        if ready.held is not None and build:
+            swap.release(self.project.store(env))
+        if not ready.lock.fresh or self._exact_runtime_mismatch(env, inputs, ready):
+            ready = self._relock(env, inputs, ready)
+        if ready.ready:
+            return self._environment(env, ready)
+        if self.policy.strict and not build:
+            raise NotReadyError(
+                f"env {env.name!r} is not ready: {ready.reason} ({self.policy.describe()})",
+                fix=f"run: pitstop setup{_flag(env)}",
+            )
+        store = self.project.store(env)
+        from pitstop.flock import EnvLock
+        from pitstop.store import ensure_location
+
+        ensure_location(store.parent)
+        with EnvLock(store / swap.LOCKFILE, self.reporter):
+            repaired = swap.recover(store)
+            if repaired:
+                self.reporter.step(f"{env.name}: {repaired}")
+            ready = self.status(env, inputs)
+            if not ready.ready:
+                self._build(env, inputs, ready.reason)
+                ready = self.status(env, inputs)
+        if not ready.ready:
+            raise ProvisionError(f"env {env.name!r} is still not ready: {ready.reason}")
+        return self._environment(env, ready)
+
+    def _exact_runtime_mismatch(self, env: EnvSpec, inputs: Inputs, ready: Readiness) -> bool:
+        if inputs.lock_runtime != "exact" or not ready.lock.fresh:
+            return False
+        recorded = lockfile.read(ready.lock.path).tool.get("runtime")
+        current = self.interpreter(env, inputs).identity.portable()
+        return recorded != current
+
+    def _relock(self, env: EnvSpec, inputs: Inputs, ready: Readiness) -> Readiness:
+        why = _relock_reason(ready.lock, inputs) if not ready.lock.fresh else "the runtime changed"
+        if self.policy.strict:
+            raise NotReadyError(
+                f"{ready.lock.describe() if not ready.lock.fresh else why} ({self.policy.describe()})",
+                fix=f"run: pitstop lock{_flag(env)}  (locally), then commit {ready.lock.path.name}",
+            )
+        from pitstop.locking import lock_env
+
+        lock_env(self.project, env, runtimes=self.runtimes, reporter=self.reporter, reason=f" ({why})")
+        return self.status(env, inputs)
+
+    def interpreter(self, env: EnvSpec, inputs: Inputs) -> Interpreter:
+        """PITSTOP_PYTHON, else the interpreter the env's python request resolves to."""
+        if self.project.python_override:
+            interp = self.runtimes.identify(self.project.python_override)
+            request = inputs.request
+            ident = interp.identity
+            if not request.path and not request.matches(
+                ident.implementation, ident.version, free_threaded=ident.free_threading
+            ):
+                raise NotReadyError(
+                    f"PITSTOP_PYTHON is {ident.label}, "
+                    f"but env {env.name!r} asks for python = {inputs.python!r}",
+                    fix="point PITSTOP_PYTHON at a matching interpreter, or unset it",
+                )
+            return interp
+        return self.runtimes.find(inputs.request)
+
+    def _environment(self, env: EnvSpec, ready: Readiness) -> Environment:
+        current = ready.state
+        ident = None
+        if current is not None:
+            try:
+                ident = RuntimeIdentity(**current.runtime)
+            except TypeError:
+                ident = None
+        venv = ready.venv
+        return Environment(
+            name=env.name,
+            path=venv,
+            python=venv / "bin" / "python",
+            bin_dir=venv / "bin",
+            identity=ident,
+            generation=current.generation if current else -1,
+        )
+
+    # -- build ----------------------------------------------------------------------------
+    def _build(self, env: EnvSpec, inputs: Inputs, reason: str) -> None:
+        from packaging.utils import canonicalize_name
+
+        from pitstop import __version__, installers
+        from pitstop.requirements import names
+        from pitstop.verify import verify
+
+        store = self.project.store(env)
+        venv, new = store / swap.VENV, store / swap.NEW
+        interp = self.interpreter(env, inputs)
+        lock = lockfile.read(self.project.lock_path(env))
+        expected = select(lock, interp)
+        installer = installers.get(env.settings.installer, self.project, env, self.reporter)
+        self.reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
+        swap.trash(new)
+        with _terminate_as_interrupt():
+            try:
+                installer.create(new, interp)
+                swap.crashpoint("after-venv")
+                installer.install(new, lock, expected)
+                swap.crashpoint("after-install")
+                smoke = set(names(inputs.requirements))
+                if inputs.install_project:
+                    smoke.add(canonicalize_name(str(self.project.pyproject["project"]["name"])))
+                verify(new, expected, smoke=smoke & set(expected), ignore=installer.own_packages)
+                swap.crashpoint("after-verify")
+                installer.finalize(new, venv)
+                generation = max(state.generation(venv), state.generation(store / swap.PREV)) + 1
+                state.write(
+                    new,
+                    state.EnvState(
+                        schema=state.SCHEMA,
+                        generation=generation,
+                        env=env.name,
+                        lock_hash=lockfile.status(lock.path, inputs.hash).content_hash,
+                        inputs_hash=inputs.hash,
+                        runtime=_runtime_dict(interp.identity),
+                        interpreter=interp.path,
+                        installer=installer.name,
+                        installer_version=installer.version(),
+                        pitstop_version=__version__,
+                        packages=len(expected),
+                    ),
+                )
+                swap.crashpoint("after-marker")
+            except BaseException:
+                swap.trash(new)
+                raise
+            swap.commit(store, generation=generation, keep_previous=env.settings.keep_previous)
+        kept = "previous kept as venv.prev" if (store / swap.PREV).exists() else "no previous env"
+        self.reporter.step(f"swapped {env.name}: {len(expected)} packages, {kept}")
+
+
+def select(lock: lockfile.LockFile, interp: Interpreter) -> dict[str, str | None]:
+    """The packages (name -> version) the lock installs for ``interp``."""
+    from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    version = interp.identity.version
+    requires = lock.data.get("requires-python")
+    if requires and not SpecifierSet(str(requires)).contains(version, prereleases=True):
+        raise NotReadyError(
+            f"{interp.identity.label} does not satisfy the lock's requires-python {requires}",
+            fix="run: pitstop lock  (or point python / PITSTOP_PYTHON at a matching interpreter)",
+        )
+    environment = dict(interp.markers)
+    chosen: dict[str, str | None] = {}
+    for package in lock.packages:
+        marker = package.get("marker")
+        if marker and environment and not Marker(str(marker)).evaluate(environment):
+            continue
+        pkg_requires = package.get("requires-python")
+        if pkg_requires and not SpecifierSet(str(pkg_requires)).contains(version, prereleases=True):
+            continue
+        raw_version = package.get("version")
+        chosen[canonicalize_name(str(package["name"]))] = str(raw_version) if raw_version else None
+    return chosen
+
+
+def _flag(env: EnvSpec) -> str:
+    return "" if env.name == "default" else f" -e {env.name}"
+
+
+def _relock_reason(lock: lockfile.LockStatus, inputs: Inputs) -> str:
+    if lock.state == "missing":
+        return "no lock yet"
+    if lock.state == "modified":
+        return f"{lock.path.name} was edited by hand"
+    try:
+        old = lockfile.read(lock.path)
+    except NotReadyError:
+        return "the lock is unreadable"
+    before, after = set(old.requirements), set(inputs.requirements)
+    changes = [f"+{r}" for r in sorted(after - before)] + [f"-{r}" for r in sorted(before - after)]
+    old_python = old.tool.get("python")
+    if old_python and old_python != inputs.python:
+        changes.append(f"python {old_python} → {inputs.python}")
+    return (
+        "requirements " + " ".join(changes)
+        if changes and changes[0][0] in "+-"
+        else (", ".join(changes) if changes else "settings changed")
+    )
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while building so venv.new is cleaned up either way."""
+    if os.name != "posix":
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

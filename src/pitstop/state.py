@@ -1,0 +1,61 @@
+"""The state marker each complete env holds, written last and atomically."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+MARKER = ".pitstop-state.json"
+SCHEMA = 1
+
+
+@dataclass(frozen=True, slots=True)
+class EnvState:
+    """What a complete env was built from (SPEC §5 Files)."""
+
+    schema: int
+    generation: int
+    env: str
+    lock_hash: str
+    inputs_hash: str
+    runtime: dict[str, Any]
+    interpreter: str
+    installer: str
+    installer_version: str
+    pitstop_version: str
+    packages: int
+
+    def to_json(self) -> str:
+        """Stable JSON text."""
+        return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
+
+
+def marker_path(venv: Path) -> Path:
+    """Where the marker of the env at ``venv`` lives."""
+    return venv / MARKER
+
+
+def read(venv: Path) -> EnvState | None:
+    """The marker of the env at ``venv``; None when absent or unreadable (an incomplete env)."""
+    try:
+        data = json.loads(marker_path(venv).read_text(encoding="utf-8"))
+        if data.get("schema") != SCHEMA:
+            return None
+        return EnvState(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def write(venv: Path, state: EnvState) -> None:
+    """Write the marker atomically (the last step of a build)."""
+    from pitstop.fsutil import atomic_write
+
+    atomic_write(marker_path(venv), state.to_json())
+
+
+def generation(venv: Path) -> int:
+    """The marker's generation, or -1 for a missing or incomplete env."""
+    found = read(venv)
+    return found.generation if found else -1

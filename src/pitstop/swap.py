@@ -1,0 +1,212 @@
+"""Journaled, atomic promotion of a complete env into ``venv``, recovery, and rollback.
+
+``venv`` always holds a complete env: on Linux the swap is one ``renameat2(RENAME_EXCHANGE)``;
+elsewhere (or on filesystems without it) a journaled rename sequence whose every step the
+next command can finish. The journal is written only once the new env is complete and its
+marker is on disk, so recovery always rolls *forward* from a journal and discards a
+``venv.new`` that has none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+from pitstop import state
+from pitstop.errors import NotReadyError, ProvisionError
+from pitstop.fsutil import atomic_write, fsync_dir
+
+VENV = "venv"
+NEW = "venv.new"
+PREV = "venv.prev"
+OLD = "venv.old"
+JOURNAL = ".journal.json"
+LOCKFILE = ".pitstop.lock"
+HOLD = ".rolled-back"
+_TRASH = ".trash-"
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def crashpoint(name: str) -> None:
+    """Test hook: SIGKILL this process at the named point when ``PITSTOP_CRASH_AT`` says so.
+
+    The reliability tests and the soak use it to prove every step is recoverable.
+    """
+    if os.environ.get("PITSTOP_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories; False where the OS or filesystem cannot."""
+    if not sys.platform.startswith("linux") or os.environ.get("PITSTOP_NO_EXCHANGE"):
+        return False
+    import ctypes
+    import errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def trash(path: Path) -> None:
+    """Remove a directory: first renamed out of the way (atomic), then deleted."""
+    if not path.exists() and not path.is_symlink():
+        return
+    target = path.parent / f"{_TRASH}{uuid.uuid4().hex[:12]}"
+    os.rename(path, target)
+    shutil.rmtree(target, ignore_errors=True)
+
+
+def _write_journal(store: Path, data: dict[str, object]) -> None:
+    atomic_write(store / JOURNAL, json.dumps(data, sort_keys=True) + "\n")
+
+
+def _read_journal(store: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads((store / JOURNAL).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {"op": "corrupt"}
+    return data if isinstance(data, dict) else {"op": "corrupt"}
+
+
+def _clear_journal(store: Path) -> None:
+    (store / JOURNAL).unlink(missing_ok=True)
+    fsync_dir(store)
+
+
+def _promote(store: Path, source_name: str, generation: int, *, keep_previous: bool) -> None:
+    venv, source, prev, old = store / VENV, store / source_name, store / PREV, store / OLD
+    if state.generation(venv) != generation:
+        if state.generation(source) != generation:
+            raise ProvisionError(
+                f"cannot finish the swap in {store}: generation {generation} is not in {source.name}",
+                fix=f"run: pitstop clean -e {store.name} && pitstop setup -e {store.name}",
+            )
+        if not venv.exists():
+            os.rename(source, venv)
+        elif exchange(source, venv):
+            crashpoint("after-exchange")
+        else:
+            os.rename(venv, old)
+            crashpoint("after-move-old")
+            os.rename(source, venv)
+        fsync_dir(store)
+    crashpoint("after-promote")
+    for leftover in (source, old):
+        if leftover == prev or not leftover.exists():
+            continue
+        if keep_previous and state.generation(leftover) >= 0:
+            trash(prev)
+            os.rename(leftover, prev)
+        else:
+            trash(leftover)
+    if not keep_previous:
+        trash(prev)
+    fsync_dir(store)
+
+
+def commit(store: Path, *, generation: int, keep_previous: bool) -> None:
+    """Swap the complete ``venv.new`` (holding ``generation``) into ``venv``."""
+    _write_journal(
+        store,
+        {"op": "commit", "generation": generation, "keep_previous": keep_previous},
+    )
+    crashpoint("after-journal")
+    _promote(store, NEW, generation, keep_previous=keep_previous)
+    crashpoint("before-clear-journal")
+    _clear_journal(store)
+
+
+def rollback(store: Path) -> tuple[int, int]:
+    """Exchange ``venv.prev`` and ``venv``; returns (from generation, to generation)."""
+    current = state.generation(store / VENV)
+    target = state.generation(store / PREV)
+    if target < 0:
+        raise NotReadyError(
+            f"env {store.name!r} has no previous env to roll back to",
+            fix=f"run: pitstop setup -e {store.name}",
+        )
+    _write_journal(store, {"op": "rollback", "generation": target, "keep_previous": True})
+    crashpoint("rollback-after-journal")
+    _promote(store, PREV, target, keep_previous=True)
+    atomic_write(store / HOLD, f"{target}\n")
+    _clear_journal(store)
+    return current, target
+
+
+def held(store: Path) -> int | None:
+    """The generation a rollback holds ``venv`` at (dev mode will not rebuild over it)."""
+    try:
+        return int((store / HOLD).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def release(store: Path) -> None:
+    """Forget a rollback hold (an explicit ``setup`` rebuilds from the lock)."""
+    (store / HOLD).unlink(missing_ok=True)
+
+
+def pending(store: Path) -> str | None:
+    """What an interrupted operation left behind, if anything (read-only)."""
+    if (store / JOURNAL).exists():
+        return "an interrupted swap (finished by the next setup)"
+    if (store / NEW).exists():
+        return "an interrupted build in venv.new (discarded by the next setup)"
+    return None
+
+
+def recover(store: Path) -> str | None:
+    """Repair what a killed pitstop left (caller holds the env lock); says what it did."""
+    done: str | None = None
+    journal = _read_journal(store)
+    if journal is not None:
+        gen = journal.get("generation")
+        keep = bool(journal.get("keep_previous", True))
+        source = NEW if journal.get("op") == "commit" else PREV
+        if isinstance(gen, int) and journal.get("op") in ("commit", "rollback"):
+            try:
+                _promote(store, source, gen, keep_previous=keep)
+                done = f"finished an interrupted {journal['op']} (generation {gen})"
+            except ProvisionError:
+                done = "dropped an unusable swap journal"
+        else:
+            done = "dropped a corrupt swap journal"
+        _clear_journal(store)
+    venv, new, old = store / VENV, store / NEW, store / OLD
+    if new.exists():
+        trash(new)
+        done = done or "discarded an interrupted build (venv.new)"
+    if old.exists():
+        if not venv.exists() and state.generation(old) >= 0:
+            os.rename(old, venv)
+        else:
+            trash(old)
+    for entry in store.glob(f"{_TRASH}*"):
+        shutil.rmtree(entry, ignore_errors=True)
+    return done
