@@ -50,9 +50,7 @@ _scalars = st.one_of(
     st.booleans(),
     st.integers(),
     st.lists(st.text(max_size=12), max_size=3),
-    st.sampled_from(
-        ["3.12", ">=3.11", "uv", "pip", "dev", "never", "../x", "user", "docker", "sympy~=1"]
-    ),
+    st.sampled_from(["3.12", ">=3.11", "uv", "pip", "dev", "never", "../x", "user", "docker", "sympy~=1"]),
 )
 _values = st.recursive(
     _scalars,
@@ -102,9 +100,9 @@ def test_config_parser_raises_only_pitstop_errors(table: dict[str, object]) -> N
 @given(st.text(max_size=300))
 def test_config_parser_on_arbitrary_text(text: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "pitstop.toml").write_text(
-            text, encoding="utf-8", errors="surrogatepass"
-        ) if _encodable(text) else None
+        (Path(tmp) / "pitstop.toml").write_text(text, encoding="utf-8", errors="surrogatepass") if _encodable(
+            text
+        ) else None
         try:
             config.load(Path(tmp))
         except PitstopError:

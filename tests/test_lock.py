@@ -75,9 +75,7 @@ def test_uv_installs_from_the_lock(make_project: ProjectFactory, cli: Cli, tmp_p
 def test_lock_check_states(make_project: ProjectFactory, cli: Cli) -> None:
     root = make_project('requirements = ["beta"]\n', python="3.12")
     code, _, err = cli("lock", "--check", cwd=root)
-    assert (
-        code == 1 and "pylock.toml is missing" in err and err.rstrip().endswith("run: pitstop lock")
-    )
+    assert code == 1 and "pylock.toml is missing" in err and err.rstrip().endswith("run: pitstop lock")
     assert cli("lock", cwd=root)[0] == 0
     assert cli("lock", "--check", cwd=root)[0] == 0
     lock = root / "pylock.toml"
@@ -129,9 +127,7 @@ def test_credentials_never_reach_the_lock(make_project: ProjectFactory, cli: Cli
     assert "SENTINEL-SECRET" not in err
 
 
-def test_unresolvable_requirements_exit_3_and_write_nothing(
-    make_project: ProjectFactory, cli: Cli
-) -> None:
+def test_unresolvable_requirements_exit_3_and_write_nothing(make_project: ProjectFactory, cli: Cli) -> None:
     root = make_project('requirements = ["does-not-exist"]\n', python="3.12")
     code, _, err = cli("lock", cwd=root)
     assert code == 3
@@ -203,9 +199,7 @@ def build_wheel(directory, config_settings=None, metadata_directory=None):
 def test_lock_against_the_real_index(tmp_path: Path, cli: Cli) -> None:
     root = tmp_path / "p"
     root.mkdir()
-    (root / "pyproject.toml").write_text(
-        '[tool.pitstop]\npython = "3.12"\nrequirements = ["six==1.16.0"]\n'
-    )
+    (root / "pyproject.toml").write_text('[tool.pitstop]\npython = "3.12"\nrequirements = ["six==1.16.0"]\n')
     code, _, err = cli("lock", cwd=root)
     assert code == 0, err
     data = _toml.loads((root / "pylock.toml").read_text(), source=root / "pylock.toml")

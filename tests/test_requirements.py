@@ -61,9 +61,7 @@ def test_dependency_groups_with_includes() -> None:
     groups = {"test": ["pytest", {"include-group": "Typing_Stuff"}], "typing-stuff": ["mypy"]}
     assert dependency_group(groups, "test", where="x") == ["pytest", "mypy"]
     with pytest.raises(ConfigError, match="cycle"):
-        dependency_group(
-            {"a": [{"include-group": "b"}], "b": [{"include-group": "a"}]}, "a", where="x"
-        )
+        dependency_group({"a": [{"include-group": "b"}], "b": [{"include-group": "a"}]}, "a", where="x")
     with pytest.raises(ConfigError, match="no dependency group"):
         dependency_group(groups, "docs", where="x")
 
@@ -118,9 +116,7 @@ def test_normalize_merges_sorts_and_dedupes() -> None:
 
 
 def test_redact_url() -> None:
-    assert (
-        redact_url("https://user:s3cret@example.invalid/simple") == "https://example.invalid/simple"
-    )
+    assert redact_url("https://user:s3cret@example.invalid/simple") == "https://example.invalid/simple"
     assert redact_url("https://example.invalid/simple") == "https://example.invalid/simple"
 
 

@@ -66,5 +66,7 @@ def build_catalogue(directory: Path) -> Path:
     build_wheel(directory, "beta", "1.0", requires=["alpha>=1"], script="beta")
     build_wheel(directory, "gamma", "1.0", script="gamma")
     build_wheel(directory, "gamma", "1.1", script="gamma")
-    build_wheel(directory, "broken", "1.0", corrupt_record=True)
+    build_wheel(
+        directory, "broken", "1.0", extra_files={"broken/__init__.py": "def oops(:\n"}
+    )  # installs, but its import fails: verification must catch it
     return directory

@@ -76,6 +76,8 @@ class Provisioner:
             reason = lock.describe()
         elif current.lock_hash != lock.content_hash:
             reason = "lock changed"
+        elif current.installer != env.settings.installer:
+            reason = f"installer {current.installer} → {env.settings.installer}"
         elif not (venv / "bin" / "python").exists():
             reason = "env damaged: its python is missing"
         else:
@@ -126,9 +128,11 @@ class Provisioner:
             swap.release(self.project.store(env))
         if not ready.lock.fresh or self._exact_runtime_mismatch(env, inputs, ready):
             ready = self._relock(env, inputs, ready)
-        if ready.ready:
+        if ready.ready and not ready.pending:
             return self._environment(env, ready)
-        if self.policy.strict and not build:
+        if ready.ready:
+            pass  # usable, but an interrupted operation left files: repair them below
+        elif self.policy.strict and not build:
             raise NotReadyError(
                 f"env {env.name!r} is not ready: {ready.reason} ({self.policy.describe()})",
                 fix=f"run: pitstop setup{_flag(env)}",

@@ -35,12 +35,17 @@ _AT_FDCWD = -100
 
 
 def crashpoint(name: str) -> None:
-    """Test hook: SIGKILL this process at the named point when ``PITSTOP_CRASH_AT`` says so.
+    """Test hook: SIGKILL this process at the named point when ``PITSTOP_CRASH_AT`` says so,
+    or sleep there when ``PITSTOP_PAUSE_AT`` does (so a test can signal it mid-build).
 
     The reliability tests and the soak use it to prove every step is recoverable.
     """
     if os.environ.get("PITSTOP_CRASH_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("PITSTOP_PAUSE_AT") == name:
+        import time
+
+        time.sleep(120)
 
 
 def exchange(a: Path, b: Path) -> bool:

@@ -33,7 +33,12 @@ class PipInstaller:
     def create(self, venv: Path, interpreter: Interpreter) -> None:
         """``<interpreter> -m venv <venv>``."""
         self._venv = venv
-        self._run([interpreter.path, "-m", "venv", str(venv)], what="create the venv")
+        from pitstop.installers.uv import prompt
+
+        self._run(
+            [interpreter.path, "-m", "venv", "--prompt", prompt(self.project, self.env), str(venv)],
+            what="create the venv",
+        )
 
     def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
         """Install each selected package pinned with all its hashes; pip picks the file."""

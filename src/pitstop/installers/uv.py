@@ -13,6 +13,11 @@ from pitstop.runtime import Interpreter
 from pitstop.uvbin import find_uv
 
 
+def prompt(project: Project, env: EnvSpec) -> str:
+    """The shell prompt of an activated env: the project's name, plus the env's if named."""
+    return project.root.name if env.name == "default" else f"{project.root.name}-{env.name}"
+
+
 class UvInstaller:
     """uv creates a relocatable venv, so the rename into ``venv`` needs no fix-up."""
 
@@ -35,6 +40,8 @@ class UvInstaller:
                 "--no-config",
                 "--no-python-downloads",
                 "--quiet",
+                "--prompt",
+                prompt(self.project, self.env),
                 "--python",
                 interpreter.path,
                 str(venv),

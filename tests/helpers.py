@@ -1,0 +1,45 @@
+"""Small helpers shared by the engine tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def store(root: Path, env: str = "default") -> Path:
+    """The env store of ``env`` in a project using the default location."""
+    return root / ".pitstop" / env
+
+
+def generation(root: Path, name: str = "venv", env: str = "default") -> int:
+    """Generation recorded in an env dir's marker (-1 when absent)."""
+    try:
+        data = json.loads((store(root, env) / name / ".pitstop-state.json").read_text())
+    except (OSError, ValueError):
+        return -1
+    return int(data["generation"])
+
+
+def env_python(root: Path, code: str, env: str = "default") -> str:
+    """Run ``code`` with the env's interpreter and return stdout."""
+    python = store(root, env) / "venv" / "bin" / "python"
+    return subprocess.run(
+        [str(python), "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def installed_version(root: Path, package: str, env: str = "default") -> str:
+    """``package.__version__`` inside the env."""
+    return env_python(root, f"import {package}; print({package}.__version__)", env)
+
+
+def stray(root: Path, env: str = "default") -> list[str]:
+    """Leftovers of an interrupted operation (must be empty after recovery)."""
+    names = {"venv.new", "venv.old", ".journal.json"}
+    return sorted(
+        p.name for p in store(root, env).iterdir() if p.name in names or p.name.startswith(".trash-")
+    )

@@ -1,0 +1,327 @@
+"""The provisioning engine with real uv, real venvs and real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import pitstop
+from tests.conftest import ProjectFactory, pyenv_python
+from tests.helpers import PY, env_python, generation, installed_version, store, stray
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def test_setup_builds_a_verified_env(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert "building default in venv.new with CPython" in err
+    assert "swapped default: 2 packages, no previous env" in err
+    venv = store(root) / "venv"
+    out = subprocess.run([str(venv / "bin" / "beta")], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "beta 1.0"
+    marker = json.loads((venv / ".pitstop-state.json").read_text())
+    assert marker["generation"] == 0
+    assert marker["lock_hash"].startswith("sha256:")
+    assert marker["inputs_hash"].startswith("sha256:")
+    assert marker["runtime"]["version"].startswith(PY)
+    assert marker["installer"] == "uv" and marker["installer_version"].startswith("uv ")
+    assert marker["pitstop_version"] == pitstop.__version__
+    assert (root / ".pitstop" / ".gitignore").read_text() == "*\n"
+    assert (root / ".pitstop" / "CACHEDIR.TAG").is_file()
+    assert (store(root) / ".pitstop.lock").is_file()
+    assert stray(root) == []
+    code, text, _ = cli("check", cwd=root)
+    assert code == 0 and text.startswith("✅ default") and "2 packages" in text
+
+
+def test_noop_setup_does_not_rebuild(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0 and "building" not in err and "locking" not in err
+    assert generation(root) == 0
+
+
+def test_change_rebuilds_says_why_and_keeps_previous(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "alpha<2", "gamma"]'))
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert "requirements +alpha<2 +gamma" in err
+    assert "(lock changed)" in err
+    assert "previous kept as venv.prev" in err
+    assert installed_version(root, "alpha") == "1.0"
+    assert generation(root) == 1 and generation(root, "venv.prev") == 0
+
+
+def test_rollback_restores_and_a_second_rollback_returns(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "alpha<2"]'))
+    assert cli("setup", cwd=root)[0] == 0
+    assert installed_version(root, "alpha") == "1.0"
+    code, _, err = cli("rollback", cwd=root)
+    assert code == 0 and "generation 1 → 0" in err
+    assert installed_version(root, "alpha") == "2.0"
+    # A dev-mode run keeps the rolled-back env (with a warning) instead of rebuilding over it.
+    code, _, err = cli("run", "--", "python", "-c", "import alpha; print(alpha.__version__)", cwd=root)
+    assert code == 0 and "rolled back" in err
+    assert generation(root) == 0
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and "rolled back to generation 0" in out
+    assert cli("rollback", cwd=root)[0] == 0
+    assert installed_version(root, "alpha") == "1.0"
+    assert generation(root) == 1 and generation(root, "venv.prev") == 0
+
+
+def test_rollback_without_previous_env(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\nkeep-previous = false\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    code, _, err = cli("rollback", cwd=root)
+    assert code == 1 and "no previous env" in err and "run: pitstop setup" in err
+
+
+def test_keep_previous_false_removes_prev(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\nkeep-previous = false\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["gamma"]'))
+    assert cli("setup", cwd=root)[0] == 0
+    assert not (store(root) / "venv.prev").exists()
+    assert generation(root) == 1
+
+
+def test_failing_install_keeps_the_old_env_and_exits_3(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "broken"]'))
+    code, _, err = cli("setup", cwd=root)
+    assert code == 3, err
+    assert "failed verification" in err and "import broken" in err
+    assert generation(root) == 0
+    assert env_python(root, "import beta; print('ok')") == "ok"
+    assert stray(root) == []
+
+
+def test_unknown_package_exits_3_and_changes_nothing(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    lock = (root / "pylock.toml").read_bytes()
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["no-such-package-x"]'))
+    code, _, err = cli("setup", cwd=root)
+    assert code == 3 and "no-such-package-x" in err
+    assert (root / "pylock.toml").read_bytes() == lock
+    assert generation(root) == 0 and stray(root) == []
+
+
+class TestStrict:
+    def test_missing_lock(
+        self, make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        root = make_project('requirements = ["beta"]\n', python=PY)
+        monkeypatch.setenv("CI", "true")
+        code, _, err = cli("setup", cwd=root)
+        assert code == 1
+        assert "pylock.toml is missing (strict: CI=true)" in err
+        assert "run: pitstop lock" in err
+        assert not (root / "pylock.toml").exists()
+        assert not (store(root) / "venv").exists()
+
+    def test_setup_installs_exactly_the_lock(
+        self, make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        root = make_project('requirements = ["beta"]\n', python=PY)
+        assert cli("lock", cwd=root)[0] == 0
+        monkeypatch.setenv("CI", "1")
+        code, _, err = cli("run", "--", "python", "-c", "pass", cwd=root)
+        assert code == 1 and "env missing (strict: CI=1)" in err and "run: pitstop setup" in err
+        assert not (store(root) / "venv").exists()
+        code, _, err = cli("setup", cwd=root)
+        assert code == 0, err
+        assert "locking" not in err
+        assert installed_version(root, "alpha") == "2.0"
+
+    def test_stale_lock_and_env_change_nothing(
+        self, make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        root = make_project('requirements = ["beta"]\n', python=PY)
+        assert cli("setup", cwd=root)[0] == 0
+        lock = (root / "pylock.toml").read_bytes()
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text().replace('["beta"]', '["gamma"]'))
+        monkeypatch.setenv("GITHUB_ACTIONS", "true")
+        for command in (("setup",), ("run", "--", "python", "-c", "pass")):
+            code, _, err = cli(*command, cwd=root)
+            assert code == 1 and "stale" in err and "strict: GITHUB_ACTIONS is set" in err
+            assert "run: pitstop lock" in err
+        assert (root / "pylock.toml").read_bytes() == lock
+        assert generation(root) == 0
+        code, out, _ = cli("check", cwd=root)
+        assert code == 1 and "❌ default" in out
+
+    def test_no_strict_overrides_ci(
+        self, make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        root = make_project('requirements = ["beta"]\n', python=PY)
+        monkeypatch.setenv("CI", "true")
+        assert cli("setup", "--no-strict", cwd=root)[0] == 0
+        monkeypatch.setenv("PITSTOP_STRICT", "0")
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text().replace('["beta"]', '["gamma"]'))
+        assert cli("setup", cwd=root)[0] == 0
+
+    def test_auto_install_never_is_strict(self, make_project: ProjectFactory, cli: Cli) -> None:
+        root = make_project('requirements = ["beta"]\nauto-install = "never"\n', python=PY)
+        code, _, err = cli("setup", cwd=root)
+        assert code == 1 and 'strict: auto-install = "never"' in err
+
+
+def test_pip_installer_env_works_after_the_swap(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\ninstaller = "pip"\n', python=PY)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    venv = store(root) / "venv"
+    script = venv / "bin" / "beta"
+    assert script.read_text().splitlines()[0] == f"#!{venv}/bin/python"
+    assert "venv.new" not in (venv / "bin" / "activate").read_text()
+    out = subprocess.run([str(script)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "beta 1.0"
+    # Changing the installer rebuilds, and says so.
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('installer = "pip"', 'installer = "uv"'))
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0 and "installer pip → uv" in err
+
+
+def test_changed_interpreter_makes_the_env_stale(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    real = Path(pyenv_python("3.12")).resolve()
+    own = tmp_path / "bin" / "python3.12"
+    own.parent.mkdir()
+    shutil.copy2(real, own)
+    root = make_project('requirements = ["beta"]\n', python=str(own))
+    assert cli("setup", cwd=root)[0] == 0
+    with open(own, "ab") as handle:
+        handle.write(b"\0")  # same version, different binary: a different runtime identity
+    code, out, _ = cli("check", cwd=root)
+    assert code == 1 and "the python runtime changed" in out
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0 and "(the python runtime changed)" in err
+    assert generation(root) == 1
+
+
+def test_run_returns_the_exit_code_and_uses_the_env(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    code, _, _ = cli("run", "--", "python", "-c", "raise SystemExit(7)", cwd=root)
+    assert code == 7
+    code, _, _ = cli("run", "--", "beta", cwd=root)
+    assert code == 0
+    code, _, err = cli("run", "--", "no-such-tool", cwd=root)
+    assert code == 127 and "command not found" in err
+    code, _, err = cli("run", cwd=root)
+    assert code == 2
+
+
+def test_python_command_and_json(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    code, out, _ = cli("python", cwd=root)
+    assert code == 0 and out.strip() == str(store(root) / "venv" / "bin" / "python")
+    code, out, _ = cli("python", "--json", cwd=root)
+    data = json.loads(out)
+    assert data["schema"] == 1 and data["kind"] == "managed"
+    assert data["argv"] == [str(store(root) / "venv" / "bin" / "python")]
+    assert data["env"]["VIRTUAL_ENV"] == str(store(root) / "venv")
+
+
+def test_check_json_is_read_only(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project(
+        'requirements = ["beta"]\n[tool.pitstop.envs.docs]\nrequirements = ["gamma"]\n', python=PY
+    )
+    assert cli("setup", cwd=root)[0] == 0
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    code, out, _ = cli("check", "--json", cwd=root)
+    assert code == 1
+    data = json.loads(out)
+    assert data["schema"] == 1 and data["ready"] is False
+    by_name = {e["name"]: e for e in data["envs"]}
+    assert by_name["default"]["status"] == "ok" and by_name["default"]["packages"] == 2
+    assert by_name["docs"]["status"] == "error" and "pitstop setup -e docs" in by_name["docs"]["fix"]
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_clean_removes_envs_but_not_locks(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    assert cli("clean", cwd=root)[0] == 0
+    assert (root / "pylock.toml").is_file()
+    assert not (store(root) / "venv").exists()
+    assert (store(root) / ".pitstop.lock").is_file()
+
+
+def test_isolation_from_the_callers_environment(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    monkeypatch.setenv("UV_INDEX_URL", "https://example.invalid/simple")
+    monkeypatch.setenv("PIP_INDEX_URL", "https://example.invalid/simple")
+    monkeypatch.setenv("UV_SYSTEM_PYTHON", "1")
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    monkeypatch.setenv("VIRTUAL_ENV", str(root / "elsewhere"))
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert env_python(root, "import sys; print(sys.prefix)") == str(store(root) / "venv")
+
+
+def test_api_ensure(make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    env = pitstop.ensure(project=root, quiet=True)
+    assert env.python.is_file() and env.bin_dir == env.path / "bin"
+    assert env.identity is not None and env.identity.version.startswith(PY)
+    reports = pitstop.check(project=root)
+    assert [r.status for r in reports] == ["ok"]
+    with pytest.raises(pitstop.PitstopError) as info:
+        pitstop.ensure("nope", project=root)
+    assert info.value.exit_code == 2
+
+
+def test_sigterm_mid_build_cleans_up(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["gamma"]'))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pitstop", "setup"],
+        cwd=root,
+        env={**os.environ, "PITSTOP_PAUSE_AT": "after-install"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (store(root) / "venv.new" / "lib").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert not (store(root) / "venv.new").exists()
+    assert generation(root) == 0
+    assert env_python(root, "import beta; print('ok')") == "ok"
