@@ -242,9 +242,13 @@ def load(project: Path | None = None, *, environ: Mapping[str, str] | None = Non
             raise ConfigError(f"{config_file} has no [tool.pitstop] table", fix="add a [tool.pitstop] table")
         prefix = "tool.pitstop."
     where = _Where(config_file, prefix)
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{config_file}: [{prefix[:-1]}] must be a table", fix="make it a table")
-    envs = _parse_envs(table, root=root, where=where)
+    try:
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{config_file}: [{prefix[:-1]}] must be a table", fix="make it a table")
+        envs = _parse_envs(table, root=root, where=where)
+    except ConfigError as exc:
+        exc.file = exc.file or os.path.relpath(config_file)
+        raise
     python_version_file = _python_version_file(root)
     return Project(
         root=root,

@@ -18,10 +18,12 @@ class PitstopError(Exception):
 
     exit_code = NOT_READY
 
-    def __init__(self, message: str, *, fix: str | None = None) -> None:
+    def __init__(self, message: str, *, fix: str | None = None, file: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fix = fix
+        #: The file to fix, when there is one (CI annotations point at it).
+        self.file = file
 
     def render(self) -> str:
         """The text printed on stderr: the message, then the fix on its own last line.
@@ -32,6 +34,21 @@ class PitstopError(Exception):
         if self.fix:
             text += "\n" + (self.fix if self.fix.startswith("run: ") else f"fix: {self.fix}")
         return text
+
+    def annotation(self) -> str:
+        """A GitHub Actions ``::error`` workflow command for this error."""
+        return github_annotation(self.message, fix=self.fix, file=self.file)
+
+
+def github_annotation(message: str, *, fix: str | None, file: str | None) -> str:
+    """``::error file=...,title=pitstop::message. run: fix`` with GitHub's escaping."""
+
+    def escape(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    body = escape(message) + (f"%0A{escape(fix)}" if fix else "")
+    props = f"file={escape(file).replace(',', '%2C').replace(':', '%3A')}," if file else ""
+    return f"::error {props}title=pitstop::{body}"
 
 
 class ConfigError(PitstopError):

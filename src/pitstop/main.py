@@ -125,10 +125,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(module.run(args))
     except PitstopError as exc:
         sys.stderr.write(exc.render() + "\n")
+        if _on_github():
+            sys.stdout.write(exc.annotation() + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return INTERRUPTED
+
+
+def _on_github() -> bool:
+    import os
+
+    return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
 def console() -> None:

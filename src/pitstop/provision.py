@@ -167,6 +167,7 @@ class Provisioner:
             raise NotReadyError(
                 f"{ready.lock.describe() if not ready.lock.fresh else why} ({self.policy.describe()})",
                 fix=f"run: pitstop lock{_flag(env)}  (locally), then commit {ready.lock.path.name}",
+                file=_shown(ready.lock.path),
             )
         from pitstop.locking import lock_env
 
@@ -287,6 +288,13 @@ def select(lock: lockfile.LockFile, interp: Interpreter) -> dict[str, str | None
         raw_version = package.get("version")
         chosen[canonicalize_name(str(package["name"]))] = str(raw_version) if raw_version else None
     return chosen
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _flag(env: EnvSpec) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from pitstop.errors import NOT_READY, READY
@@ -49,4 +50,11 @@ def _check(args: argparse.Namespace) -> int:
         failures += 1
         flag = "" if env.name == "default" else f" -e {env.name}"
         sys.stderr.write(f"error: {state.describe()}\nrun: pitstop lock{flag}\n")
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            from pitstop.errors import github_annotation
+
+            shown = os.path.relpath(state.path) if state.path.is_absolute() else str(state.path)
+            sys.stdout.write(
+                github_annotation(state.describe(), fix=f"run: pitstop lock{flag}", file=shown) + "\n"
+            )
     return NOT_READY if failures else READY
