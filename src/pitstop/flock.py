@@ -20,6 +20,8 @@ class EnvLock:
 
     def __enter__(self) -> EnvLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if os.environ.get("PITSTOP_TEST_DISABLE_FLOCK") == "1":
+            return self  # test-only: the soak's negative control proves locking is needed
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             if sys.platform == "win32":  # pragma: no cover - Windows only

@@ -1,0 +1,128 @@
+"""Real pre-commit with this repository's .pre-commit-hooks.yaml.
+
+pre-commit installs pitstop into its own hook env with pip, which needs the package index
+(build backend and dependencies), so these tests are marked ``index``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ProjectFactory
+from tests.helpers import PY
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.index
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit cache for the run, so pitstop's hook env is built once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def pre_commit(root: Path, home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    env.pop("PIP_CONFIG_FILE", None)  # pre-commit's pip needs the machine's index settings
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *argv],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def git(root: Path, *argv: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    subprocess.run(["git", *argv], cwd=root, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture
+def locked(make_project: ProjectFactory, cli: Cli, git_repo: Callable[[Path], None]) -> Path:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    (root / "notes.txt").write_text("hello\n")
+    assert cli("lock", cwd=root)[0] == 0
+    git_repo(root)
+    return root
+
+
+def try_repo(root: Path, home: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    return pre_commit(root, home, "try-repo", str(REPO), "pitstop-lock-check", "--files", *files)
+
+
+def test_fresh_lock_passes(locked: Path, pre_commit_home: Path) -> None:
+    result = try_repo(locked, pre_commit_home, "pyproject.toml", "pylock.toml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "pitstop lock --check" in result.stdout and "Passed" in result.stdout
+
+
+def test_stale_lock_fails_with_the_fix(locked: Path, pre_commit_home: Path) -> None:
+    pyproject = locked / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "gamma"]'))
+    result = try_repo(locked, pre_commit_home, "pyproject.toml")
+    assert result.returncode == 1
+    assert "pylock.toml is stale" in result.stdout and "run: pitstop lock" in result.stdout
+
+
+def test_hand_edited_lock_fails(locked: Path, pre_commit_home: Path) -> None:
+    lock = locked / "pylock.toml"
+    lock.write_text(lock.read_text().replace('version = "2.0"', 'version = "1.0"'))
+    result = try_repo(locked, pre_commit_home, "pylock.toml")
+    assert result.returncode == 1
+    assert "edited by hand" in result.stdout
+
+
+def test_unrelated_change_skips_the_hook(locked: Path, pre_commit_home: Path) -> None:
+    (locked / "pylock.toml").unlink()  # would fail if the hook ran
+    result = try_repo(locked, pre_commit_home, "notes.txt")
+    assert result.returncode == 0, result.stdout
+    assert "Skipped" in result.stdout
+
+
+def test_git_commit_is_blocked_by_a_stale_lock(locked: Path, pre_commit_home: Path, cli: Cli) -> None:
+    if subprocess.run(
+        ["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip():
+        pytest.skip("this checkout has uncommitted changes; pre-commit installs hooks from a commit")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (locked / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {REPO}\n    rev: {head}\n    hooks:\n      - id: pitstop-lock-check\n"
+    )
+    git(locked, "add", ".pre-commit-config.yaml")
+    git(locked, "commit", "-qm", "pre-commit config")
+    installed = pre_commit(locked, pre_commit_home, "install")
+    assert installed.returncode == 0, installed.stderr
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
+    env.pop("PIP_CONFIG_FILE", None)
+    pyproject = locked / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "gamma"]'))
+    git(locked, "add", "pyproject.toml")
+    blocked = subprocess.run(
+        ["git", "commit", "-m", "add gamma"], cwd=locked, env=env, capture_output=True, text=True, check=False
+    )
+    assert blocked.returncode != 0
+    assert "run: pitstop lock" in blocked.stdout + blocked.stderr
+    assert cli("lock", cwd=locked)[0] == 0
+    git(locked, "add", "pylock.toml")
+    passed = subprocess.run(
+        ["git", "commit", "-m", "add gamma"], cwd=locked, env=env, capture_output=True, text=True, check=False
+    )
+    assert passed.returncode == 0, passed.stdout + passed.stderr
