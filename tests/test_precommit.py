@@ -110,7 +110,7 @@ def test_git_commit_is_blocked_by_a_stale_lock(locked: Path, pre_commit_home: Pa
     git(locked, "commit", "-qm", "pre-commit config")
     installed = pre_commit(locked, pre_commit_home, "install")
     assert installed.returncode == 0, installed.stderr
-    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
+    env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
     env.pop("PIP_CONFIG_FILE", None)
     pyproject = locked / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "gamma"]'))
