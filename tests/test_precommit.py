@@ -42,14 +42,16 @@ def pre_commit(root: Path, home: Path, *argv: str) -> subprocess.CompletedProces
     )
 
 
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+}
+
+
 def git(root: Path, *argv: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.invalid",
-    }
+    env = {**os.environ, **GIT_IDENTITY}
     subprocess.run(["git", *argv], cwd=root, env=env, check=True, capture_output=True)
 
 
