@@ -121,6 +121,7 @@ class Project:
     python_version_file: str | None = None
     python_override: str | None = None
     auto_install_override: str | None = None
+    tool: Mapping[str, Any] = field(default_factory=dict)
 
     def env(self, name: str) -> EnvSpec:
         """The env called ``name``, or a config error listing the known ones."""
@@ -258,6 +259,7 @@ def load(project: Path | None = None, *, environ: Mapping[str, str] | None = Non
         python_version_file=python_version_file,
         python_override=_python_override(env_vars),
         auto_install_override=_auto_install_override(env_vars),
+        tool=table,
     )
 
 

@@ -18,6 +18,17 @@ def atomic_write(path: Path, text: str) -> None:
     fsync_dir(path.parent)
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Like :func:`atomic_write`, for bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
 def fsync_dir(path: Path) -> None:
     """Flush a directory entry change to disk (no-op where directories cannot be opened)."""
     try:

@@ -33,6 +33,7 @@ class Inputs:
     lock_runtime: str
     warnings: tuple[str, ...]
     hash: str
+    files: tuple[str, ...] = ()
 
     @property
     def request(self) -> PythonRequest:
@@ -59,8 +60,9 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
     reqs: list[str] = list(src.requirements)
     constraints: list[str] = []
     warnings: list[str] = []
+    read: list[Path] = []
     for name in src.requirements_files:
-        file_reqs, file_cons = read_requirements_file(project.root / name, root=project.root)
+        file_reqs, file_cons = read_requirements_file(project.root / name, root=project.root, files=read)
         reqs += file_reqs
         constraints += file_cons
     if src.dependency_groups:
@@ -120,4 +122,5 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
         lock_runtime=settings.lock_runtime,
         warnings=tuple(warnings),
         hash=inputs_hash(hashed),
+        files=tuple(str(p) for p in read),
     )

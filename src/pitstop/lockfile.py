@@ -6,7 +6,6 @@ body and the recorded inputs hash — so the pre-commit hook never parses TOML o
 
 from __future__ import annotations
 
-import hashlib
 import json
 import posixpath
 import re
@@ -18,8 +17,6 @@ from typing import Any
 from pitstop.errors import NotReadyError
 
 SCHEMA = 1
-_CONTENT_LINE = re.compile(r'^content-hash = "(?P<hash>sha256:[0-9a-f]{64})"\n', re.MULTILINE)
-_INPUTS_LINE = re.compile(r'^inputs-hash = "(?P<hash>sha256:[0-9a-f]{64})"$', re.MULTILINE)
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _TOP_ORDER = ("lock-version", "environments", "requires-python", "created-by")
 _PACKAGE_ORDER = (
@@ -66,7 +63,9 @@ class LockStatus:
 
 def content_hash(body: str) -> str:
     """``sha256:`` of a lock's text without its ``content-hash`` line."""
-    return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+    from pitstop._sources import body_hash
+
+    return body_hash(body)
 
 
 def status(path: Path, inputs_hash: str) -> LockStatus:
@@ -81,16 +80,16 @@ def status(path: Path, inputs_hash: str) -> LockStatus:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return LockStatus(path, "modified", "not UTF-8")
-    match = _CONTENT_LINE.search(text)
-    if match is None:
+    from pitstop._sources import recorded, split_content_hash
+
+    body, recorded_hash = split_content_hash(text)
+    if recorded_hash is None:
         return LockStatus(path, "modified", "no pitstop content-hash")
-    body = text[: match.start()] + text[match.end() :]
-    if content_hash(body) != match["hash"]:
+    if content_hash(body) != recorded_hash:
         return LockStatus(path, "modified")
-    found = _INPUTS_LINE.search(body)
-    if found is None or found["hash"] != inputs_hash:
-        return LockStatus(path, "stale", content_hash=match["hash"])
-    return LockStatus(path, "fresh", content_hash=match["hash"])
+    if recorded(body, "inputs-hash") != inputs_hash:
+        return LockStatus(path, "stale", content_hash=recorded_hash)
+    return LockStatus(path, "fresh", content_hash=recorded_hash)
 
 
 # -- rendering --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, InterpreterNotFound, NotReadyError, ProvisionError
 from pitstop.inputs import Inputs, collect
 from pitstop.output import Reporter
-from pitstop.runtime import Runtimes
+from pitstop.runtime import Runtimes, running_version
 
 _LOWER_BOUND = re.compile(r"(?:>=|==|~=)\s*(\d+\.\d+)")
 
@@ -158,6 +158,21 @@ def lock_env(
     if inputs.lock_runtime == "exact":
         interp = runtimes.identify(interpreter)
         tool["runtime"] = interp.identity.portable()
+    from pitstop._sources import files_hash, sources_hash
+
+    names = _input_files(project, inputs)
+    if names is not None:
+        tool["input-files"] = names
+        tool["files-hash"] = files_hash(str(project.root), names)
+        # With unchanged input files, `lock --check --all` knows every env from any lock.
+        tool["managed-envs"] = sorted(e.name for e in project.envs.values() if e.kind == "managed")
+    tool["sources-hash"] = sources_hash(
+        root=str(project.root),
+        tool=project.tool,
+        pyproject=project.pyproject,
+        env=env.name,
+        python_version_file=project.python_version_file,
+    )
     tool["inputs-hash"] = inputs.hash
     text = lockfile.render(
         packages=packages,
@@ -168,6 +183,31 @@ def lock_env(
     changed = _write_if_changed(path, text)
     reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {len(packages)} packages")
     return LockResult(env=env.name, path=path, changed=changed, packages=len(packages))
+
+
+def _input_files(project: Project, inputs: Inputs) -> list[str] | None:
+    """Project-relative files the inputs were read from, or None when they are not enough to
+    decide freshness (a python request taken from the running interpreter, odd names)."""
+    import os
+
+    if (
+        inputs.python == running_version()
+        and not project.python_version_file
+        and not (project.pyproject.get("project") or {}).get("requires-python")
+        and not any(e.settings.python for e in project.envs.values())
+    ):
+        return None
+    paths = [project.config_file, project.root / "pyproject.toml", project.root / ".python-version"]
+    paths += [Path(f) for f in inputs.files]
+    names: list[str] = []
+    for path in paths:
+        name = os.path.relpath(path, project.root).replace(os.sep, "/")
+        if name.startswith("../") or '"' in name or "\\" in name or name in names:
+            if name in names:
+                continue
+            return None
+        names.append(name)
+    return names
 
 
 def _write_if_changed(path: Path, text: str) -> bool:

@@ -140,5 +140,12 @@ def _on_github() -> bool:
 
 
 def console() -> None:
-    """Entry point of the ``pitstop`` console script."""
-    raise SystemExit(main())
+    """Entry point of the ``pitstop`` console script and ``python -m pitstop``.
+
+    Tries the stat-only fast path first; only a whole process may take it, since a fast
+    ``run`` replaces the process with the command (``main()`` is also called in-process).
+    """
+    from pitstop.fastpath import try_fast
+
+    fast = try_fast(sys.argv[1:])
+    raise SystemExit(fast if fast is not None else main())

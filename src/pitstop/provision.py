@@ -104,6 +104,34 @@ class Provisioner:
             return what
         return None
 
+    def fingerprint(self, env: EnvSpec, inputs: Inputs | None = None) -> list[str]:
+        """Every file whose change could change ``env``'s readiness (for the fast path)."""
+        inputs = inputs or collect(self.project, env)
+        root = self.project.root
+        store = self.project.store(env)
+        venv = store / swap.VENV
+        files = [
+            str(self.project.config_file),
+            str(root / "pyproject.toml"),
+            str(root / ".python-version"),
+            str(self.project.lock_path(env)),
+            str(state.marker_path(venv)),
+            str(venv),
+            str(venv / "bin" / "python"),
+            str(store),
+            str(store / swap.NEW),
+            str(store / swap.JOURNAL),
+            str(store / swap.HOLD),
+            *inputs.files,
+        ]
+        current = state.read(venv)
+        if current is not None:
+            files += [current.interpreter, str(current.runtime.get("executable", ""))]
+            cached = self.runtimes.cached(current.interpreter)
+            if cached is not None and cached.libpython:
+                files.append(cached.libpython)
+        return files
+
     # -- ensure ---------------------------------------------------------------------------
     def ensure(self, env: EnvSpec, *, build: bool = True) -> Environment:
         """Make ``env`` ready per policy and return it.

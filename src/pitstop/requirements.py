@@ -95,7 +95,11 @@ def _library_specifier(version: str, *, where: str, fix: str) -> str:
 
 
 def read_requirements_file(
-    path: Path, *, root: Path, _seen: frozenset[Path] = frozenset()
+    path: Path,
+    *,
+    root: Path,
+    _seen: frozenset[Path] = frozenset(),
+    files: list[Path] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Read a pip-style requirements file into (requirements, constraints).
 
@@ -106,6 +110,8 @@ def read_requirements_file(
     shown = _display(path, root)
     fix = f"remove the line from {shown}; index options belong in [tool.pitstop]"
     real = path.resolve()
+    if files is not None:
+        files.append(real)
     if real in _seen:
         raise ConfigError(f"{shown}: includes itself", fix=f"remove the cyclic -r from {shown}")
     try:
@@ -126,7 +132,9 @@ def read_requirements_file(
             if option in ("-r", "--requirement", "-c", "--constraint"):
                 if not arg:
                     raise ConfigError(f"{where}: {option} needs a file name", fix=fix)
-                sub_r, sub_c = read_requirements_file(path.parent / arg, root=root, _seen=_seen | {real})
+                sub_r, sub_c = read_requirements_file(
+                    path.parent / arg, root=root, _seen=_seen | {real}, files=files
+                )
                 if option in ("-r", "--requirement"):
                     reqs += sub_r
                     constraints += sub_c

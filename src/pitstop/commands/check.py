@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from pitstop.errors import NOT_READY, READY
+
+if TYPE_CHECKING:
+    from pitstop.commands import Context
+    from pitstop.kinds.base import Report
+    from pitstop.policy import Policy
 
 _MARKS = {"ok": "✅", "warning": "⚠️ ", "error": "❌"}
 _PLAIN = {"ok": "ok ", "warning": "warn", "error": "FAIL"}
@@ -24,22 +30,29 @@ def run(args: argparse.Namespace) -> int:
     reports = [registry.validate(ctx.project, env, runtimes=ctx.runtimes) for env in envs]
     ok = all(r.status != "error" for r in reports)
     if args.json:
-        policy = policy_for(ctx, args)
-        json.dump(
-            {
-                "schema": 1,
-                "ready": ok,
-                "policy": {"strict": policy.strict, "reason": policy.reason},
-                "project": str(ctx.project.root),
-                "envs": [r.to_dict() for r in reports],
-            },
-            sys.stdout,
-            indent=2,
-        )
-        sys.stdout.write("\n")
-        return READY if ok else NOT_READY
+        sys.stdout.write(render_json(ctx, reports, policy_for(ctx, args)))
+    else:
+        sys.stdout.write(render_text(reports))
+    return READY if ok else NOT_READY
+
+
+def render_json(ctx: Context, reports: list[Report], policy: Policy) -> str:
+    """``check --json`` output (schema 1)."""
+    data = {
+        "schema": 1,
+        "ready": all(r.status != "error" for r in reports),
+        "policy": {"strict": policy.strict, "reason": policy.reason},
+        "project": str(ctx.project.root),
+        "envs": [r.to_dict() for r in reports],
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def render_text(reports: list[Report]) -> str:
+    """``check`` output: a status line per env, then its warnings and fix."""
     width = max(len(r.env) for r in reports)
     marks = _MARKS if _utf8(sys.stdout) else _PLAIN
+    lines: list[str] = []
     for report in reports:
         parts = [f"{marks[report.status]} {report.env:<{width}}", f"{report.kind:<8}"]
         if report.status == "error":
@@ -51,12 +64,39 @@ def run(args: argparse.Namespace) -> int:
                 parts.append("lock fresh")
         if report.location:
             parts.append(f"({report.location})")
-        sys.stdout.write("  ".join(parts).rstrip() + "\n")
-        for warning in report.warnings:
-            sys.stdout.write(f"    warning: {warning}\n")
+        lines.append("  ".join(parts).rstrip())
+        lines += [f"    warning: {warning}" for warning in report.warnings]
         if report.status == "error" and report.fix:
-            sys.stdout.write(f"    fix: {report.fix}\n")
-    return READY if ok else NOT_READY
+            lines.append(f"    fix: {report.fix}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def remember(ctx: Context) -> None:
+    """Record the answers of ``check``, ``check --json`` and ``lock --check`` for the fast
+    path, when every env is managed and ready. Called by the commands that write (setup,
+    lock), so that check itself never writes."""
+    from pitstop.fastpath import record
+    from pitstop.kinds import registry
+    from pitstop.policy import decide
+    from pitstop.provision import Provisioner
+
+    envs = list(ctx.project.envs.values())
+    if not all(e.kind == "managed" for e in envs):
+        return
+    reports = [registry.validate(ctx.project, env, runtimes=ctx.runtimes) for env in envs]
+    if not all(r.status == "ok" for r in reports):
+        return
+    project = ctx.project
+    auto = project.auto_install_override or project.envs["default"].settings.auto_install
+    policy = decide(
+        flag=None, auto_install=auto, auto_install_from_env=project.auto_install_override is not None
+    )
+    prov = Provisioner(project, runtimes=ctx.runtimes, reporter=ctx.reporter, policy=policy)
+    files = [f for env in envs for f in prov.fingerprint(env)]
+    record(project.root, "check", files=files, stdout=render_text(reports))
+    record(project.root, "check --json", files=files, stdout=render_json(ctx, reports, policy))
+    # `lock --check` without -e/--all checks the default env only.
+    record(project.root, "lock --check", files=files, stderr="pylock.toml: fresh\n")
 
 
 def _utf8(stream: object) -> bool:

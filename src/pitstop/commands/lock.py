@@ -27,6 +27,9 @@ def run(args: argparse.Namespace) -> int:
             upgrade=upgrade_all,
             upgrade_packages=tuple(args.upgrade or ()),
         )
+    from pitstop.commands.check import remember
+
+    remember(ctx)
     return READY
 
 

@@ -32,9 +32,25 @@ def command_for_env(args: argparse.Namespace) -> tuple[Context, EnvSpec, PythonC
     if len(envs) != 1:
         raise UsageError("this command takes one env", fix="pass a single -e NAME")
     env = envs[0]
+    command = None
     if env.kind == "managed":
-        provisioner(ctx, args).ensure(env, build=False)
-    return ctx, env, registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
+        prov = provisioner(ctx, args)
+        ready = prov.ensure(env, build=False)
+        command = registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
+        if getattr(args, "command", "") == "run" and not (
+            args.env or args.project or args.verbose or args.quiet
+        ):
+            state = prov.status(env)
+            if state.ready and not state.pending and state.held is None:
+                from pitstop.fastpath import record
+
+                record(
+                    ctx.project.root,
+                    "run",
+                    files=prov.fingerprint(env),
+                    extra={"bin_dir": str(ready.bin_dir), "venv": str(ready.path)},
+                )
+    return ctx, env, command or registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
 
 
 def run(args: argparse.Namespace) -> int:

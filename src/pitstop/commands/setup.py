@@ -29,4 +29,8 @@ def run(args: argparse.Namespace) -> int:
                 ctx.reporter.warn(f"run: {report.fix}")
         else:
             ctx.reporter.step(f"valid {env.name} ({env.kind}): {report.summary}")
+    if not failed:
+        from pitstop.commands.check import remember
+
+        remember(ctx)
     return NOT_READY if failed else READY
