@@ -11,7 +11,7 @@ import nox
 
 from pitstop.nox import check, lock, session, setup
 
-__all__ = ["check", "lint", "lock", "setup", "soak", "tests", "typecheck"]
+__all__ = ["bench", "check", "lint", "lock", "setup", "soak", "tests", "typecheck"]
 
 nox.options.sessions = ["lint", "typecheck", "tests"]
 
@@ -41,3 +41,9 @@ def tests(session: nox.Session) -> None:
 def soak(session: nox.Session) -> None:
     """The reliability soak (e.g. nox -s soak -- --size 3)."""
     session.run("python", "benchmarks/soak.py", *session.posargs)
+
+
+@session(env="bench")
+def bench(session: nox.Session) -> None:
+    """Benchmarks against uv, nox, tox and pre-commit (e.g. nox -s bench -- --write docs/benchmarks.md)."""
+    session.run("python", "benchmarks/bench.py", *session.posargs)
