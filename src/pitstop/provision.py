@@ -277,7 +277,7 @@ class Provisioner:
                         runtime=_runtime_dict(interp.identity),
                         interpreter=interp.path,
                         installer=installer.name,
-                        installer_version=installer.version(),
+                        installer_version=installer.version(self.runtimes),
                         pitstop_version=__version__,
                         packages=len(expected),
                     ),

@@ -270,6 +270,19 @@ class Runtimes:
         self._store(path, {"stats": stats, "interpreter": _interpreter_to_json(interp)})
         return interp
 
+    def tool_version(self, path: str, argv: list[str]) -> str:
+        """``argv``'s output (e.g. ``uv --version``), cached like identities by ``path``'s stat."""
+        key = f"tool:{path}"
+        entry = self._load().get(key)
+        stat = _stat_key(path)
+        if entry and entry.get("stat") == stat and isinstance(entry.get("output"), str):
+            return str(entry["output"])
+        from pitstop.process import run, scrubbed_env
+
+        output = run(argv, env=scrubbed_env()).stdout.strip()
+        self._store(key, {"stat": stat, "output": output})
+        return output
+
     def probe(self, path: str) -> dict[str, object]:
         """Run ``path`` once to read its facts; a broken interpreter is a NotReadyError."""
         from pitstop.process import run, scrubbed_env
@@ -407,8 +420,9 @@ class Runtimes:
                 )
             return self.identify(request.path)
         seen: list[Candidate] = []
-        for source in ("uv", "pyenv", "PATH"):
-            group = [c for c in self.candidates() if c.source == source]
+        sources = (("uv", self._uv_managed), ("pyenv", self._pyenv), ("PATH", self._path))
+        for _source, scan in sources:  # a later source is only scanned when needed
+            group = list(scan())
             seen += group
             best: Interpreter | None = None
             for cand in sorted(group, key=_version_key, reverse=True):

@@ -1,79 +1,110 @@
 """Verify a built env before it is promoted: uv alone reports success on envs broken by an
-interrupted install, so pitstop checks metadata, RECORD files, the exact set, and imports."""
+interrupted install, so pitstop checks every distribution's metadata and RECORD files and the
+exact installed set by reading ``*.dist-info`` itself, then smoke-imports the direct
+requirements with the env's own interpreter."""
 
 from __future__ import annotations
 
-import json
+import csv
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop.errors import ProvisionError
 
-# Runs inside the env's interpreter: lists distributions, missing RECORD files, import errors.
-_SCRIPT = r"""
-import json, os, sys
-try:
-    import importlib.metadata as md
-except ImportError:
-    import importlib_metadata as md
-wanted = set(json.loads(sys.argv[1]))
-dists, problems, modules = [], [], {}
-for dist in md.distributions():
-    name = dist.metadata["Name"]
-    if not name:
-        problems.append("a distribution in %s has no metadata Name" % dist._path)
-        continue
-    canon = name.lower().replace("_", "-").replace(".", "-")
-    while "--" in canon:
-        canon = canon.replace("--", "-")
-    dists.append([canon, dist.version])
-    files = dist.files
-    if files is None:
-        problems.append("%s %s has no RECORD" % (name, dist.version))
-        continue
-    tops = set()
-    for f in files:
-        parts = f.parts
-        if not parts or parts[0] == ".." or "__pycache__" in parts or str(f).endswith(".pyc"):
-            pass
-        elif len(parts) == 1 and parts[0].endswith(".py"):
-            tops.add(parts[0][:-3])
-        elif len(parts) > 1 and parts[1] == "__init__.py":
-            tops.add(parts[0])
-        if str(f).endswith(".pyc"):
-            continue
-        if not os.path.exists(str(f.locate())):
-            problems.append("%s %s: missing file %s" % (name, dist.version, f))
-    if canon in wanted:
-        modules[canon] = sorted(t for t in tops if not t.startswith("_"))
-errors = []
-for canon in sorted(modules):
-    for mod in modules[canon]:
-        try:
-            __import__(mod)
-        except (ImportError, SyntaxError) as exc:
-            errors.append("import %s (%s): %s: %s" % (mod, canon, type(exc).__name__, exc))
-        except BaseException:
-            pass  # a module that needs a display, a config, ... still installed fine
-sys.stdout.write(json.dumps({"dists": dists, "problems": problems, "imports": errors}))
+# Runs inside the env: imports each named module, prints one line per failure.
+_SMOKE = r"""
+import sys
+for name in sys.argv[1:]:
+    try:
+        __import__(name)
+    except (ImportError, SyntaxError) as exc:
+        sys.stdout.write("import %s: %s: %s\n" % (name, type(exc).__name__, exc))
+    except BaseException:
+        pass  # a module that needs a display, a config, ... still installed fine
 """
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
-    """What verification found."""
+class Distribution:
+    """One installed distribution, as its dist-info describes it."""
 
-    installed: dict[str, str]
-    problems: tuple[str, ...]
+    name: str
+    version: str
+    modules: tuple[str, ...]
 
 
-def parse_report(text: str) -> tuple[dict[str, str], list[str]]:
-    """Parse the in-env script's JSON into (installed name -> version, problems)."""
-    data = json.loads(text.strip().splitlines()[-1])
-    installed = {str(n): str(v) for n, v in data["dists"]}
-    problems = [str(p) for p in data["problems"]] + [str(p) for p in data["imports"]]
-    return installed, problems
+def canonical(name: str) -> str:
+    """PEP 503 normalization without importing packaging."""
+    out = "".join("-" if c in "-_." else c for c in name.lower())
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out
+
+
+def parse_metadata(text: str) -> tuple[str | None, str | None]:
+    """(Name, Version) from a METADATA header block."""
+    name = version = None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key = key.strip().lower()
+        if key == "name" and name is None:
+            name = value.strip()
+        elif key == "version" and version is None:
+            version = value.strip()
+    return name, version
+
+
+def site_packages(venv: Path) -> list[Path]:
+    """The env's site-packages directories."""
+    found: dict[str, Path] = {}
+    for path in [*venv.glob("lib*/python*/site-packages"), venv / "Lib" / "site-packages"]:
+        if path.is_dir():
+            found.setdefault(os.path.realpath(path), path)
+    return list(found.values())
+
+
+def scan(venv: Path) -> tuple[list[Distribution], list[str]]:
+    """Read every dist-info of the env: (distributions, problems)."""
+    dists: list[Distribution] = []
+    problems: list[str] = []
+    for site in site_packages(venv):
+        for info in sorted(site.glob("*.dist-info")):
+            try:
+                name, version = parse_metadata(
+                    (info / "METADATA").read_text(encoding="utf-8", errors="replace")
+                )
+            except OSError:
+                problems.append(f"{info.name} has no METADATA")
+                continue
+            if not name or not version:
+                problems.append(f"{info.name}: METADATA lacks Name or Version")
+                continue
+            try:
+                with open(info / "RECORD", encoding="utf-8", newline="") as handle:
+                    rows = [row[0] for row in csv.reader(handle) if row]
+            except OSError:
+                problems.append(f"{name} {version} has no RECORD")
+                continue
+            modules: set[str] = set()
+            for entry in rows:
+                parts = entry.split("/")
+                if parts[-1].endswith(".pyc") or "__pycache__" in parts:
+                    continue
+                if not os.path.lexists(os.path.normpath(site / entry)):
+                    problems.append(f"{name} {version}: missing file {entry}")
+                if parts[0] != ".." and len(parts) == 1 and parts[0].endswith(".py"):
+                    modules.add(parts[0][:-3])
+                elif len(parts) == 2 and parts[1] == "__init__.py":
+                    modules.add(parts[0])
+            public = tuple(sorted(m for m in modules if not m.startswith("_")))
+            dists.append(Distribution(canonical(name), version, public))
+    return dists, problems
 
 
 def compare(
@@ -98,28 +129,28 @@ def verify(
     *,
     smoke: Iterable[str],
     ignore: Iterable[str] = (),
-) -> Report:
-    """Run the checks inside ``venv``; a ProvisionError lists every problem found."""
+) -> dict[str, str]:
+    """Check the env at ``venv``; a ProvisionError lists every problem found.
+
+    Returns the installed distributions (name -> version).
+    """
     from pitstop.process import run, scrubbed_env
 
+    dists, problems = scan(venv)
+    installed = {d.name: d.version for d in dists}
+    problems += compare(installed, expected, ignore)
+    wanted = set(smoke)
+    modules = sorted({m for d in dists if d.name in wanted for m in d.modules})
     python = venv / "bin" / "python"
-    proc = run(
-        [str(python), "-I", "-c", _SCRIPT, json.dumps(sorted(smoke))],
-        env=scrubbed_env(),
-        check=False,
-    )
-    try:
-        installed, problems = parse_report(proc.stdout) if proc.returncode == 0 else ({}, [])
-    except (ValueError, KeyError, IndexError):
-        installed, problems = {}, []
-    if proc.returncode != 0 or not proc.stdout:
-        problems = [f"the env's python did not run (exit {proc.returncode}): {proc.stdout[-500:]}"]
+    proc = run([str(python), "-I", "-c", _SMOKE, *modules], env=scrubbed_env(), check=False)
+    if proc.returncode != 0:
+        problems.append(f"the env's python did not run (exit {proc.returncode}): {proc.stdout[-500:]}")
     else:
-        problems += compare(installed, expected, ignore)
+        problems += [line for line in proc.stdout.splitlines() if line.startswith("import ")]
     if problems:
         shown = "\n".join(f"  - {p}" for p in problems[:20])
         raise ProvisionError(
             f"the new env failed verification; it was not installed:\n{shown}",
             fix="run: pitstop lock --upgrade  (if a package is broken upstream), then pitstop setup",
         )
-    return Report(installed=installed, problems=())
+    return installed

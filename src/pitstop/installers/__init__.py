@@ -8,7 +8,7 @@ from typing import Protocol
 from pitstop.config import EnvSpec, Project
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
-from pitstop.runtime import Interpreter
+from pitstop.runtime import Interpreter, Runtimes
 
 
 class Installer(Protocol):
@@ -27,7 +27,7 @@ class Installer(Protocol):
     def finalize(self, venv: Path, final: Path) -> None:
         """Make the env at ``venv`` correct once it is renamed to ``final``."""
 
-    def version(self) -> str:
+    def version(self, runtimes: Runtimes) -> str:
         """e.g. ``uv 0.8.3``."""
 
 

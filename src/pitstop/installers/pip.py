@@ -15,7 +15,7 @@ from pitstop.errors import CommandError, ProvisionError
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
 from pitstop.process import run, scrubbed_env
-from pitstop.runtime import Interpreter
+from pitstop.runtime import Interpreter, Runtimes
 
 
 class PipInstaller:
@@ -119,7 +119,7 @@ class PipInstaller:
                 entry.write_bytes(data.replace(old, new))
                 os.chmod(entry, mode)
 
-    def version(self) -> str:
+    def version(self, runtimes: Runtimes) -> str:
         """``pip X.Y`` of the env being built."""
         if self._venv is None:
             return "pip"

@@ -9,7 +9,7 @@ from pitstop.errors import CommandError, ProvisionError
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
 from pitstop.process import run, scrubbed_env
-from pitstop.runtime import Interpreter
+from pitstop.runtime import Interpreter, Runtimes
 from pitstop.uvbin import find_uv
 
 
@@ -76,9 +76,9 @@ class UvInstaller:
     def finalize(self, venv: Path, final: Path) -> None:
         """Nothing to do: the venv is relocatable."""
 
-    def version(self) -> str:
-        """``uv --version``."""
-        return run([self.uv, "--version"], env=scrubbed_env()).stdout.strip()
+    def version(self, runtimes: Runtimes) -> str:
+        """``uv --version`` (cached by the binary's stat)."""
+        return runtimes.tool_version(self.uv, [self.uv, "--version"])
 
     def _run(self, argv: list[str], *, what: str, cwd: Path | None = None, capture: bool = True) -> None:
         try:
