@@ -1,5 +1,8 @@
 """pitstop side by side with the tools users would pick instead.
 
+Bytecode caching is left on (as for every user): a shell with PYTHONDONTWRITEBYTECODE=1
+would make every Python tool recompile its modules on each run.
+
     nox -s bench -- [--repeat N] [--write docs/benchmarks.md]
 
 Every figure is the median wall time of whole-process runs, and every pitstop figure is a
@@ -58,7 +61,7 @@ class Bench:
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("PIP_", "UV_", "PITSTOP_", "VIRTUAL_ENV", "NOX_", "TOX_", "PRE_COMMIT"))
-            and k not in ("CI", "GITHUB_ACTIONS", "GITLAB_CI")
+            and k not in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "PYTHONDONTWRITEBYTECODE")
         }
         self.env.update(
             HOME=str(home),
@@ -184,6 +187,24 @@ class Bench:
         return out
 
 
+NOTES = """\
+Where a target is missed, this is why (each line is measured above):
+
+- **A Python program against a native binary.** `uv` starts in a few milliseconds; any Python
+  program starts no faster than `python -c pass`. The no-op `check` is a stat-only fast path that
+  imports no TOML, packaging or argparse, so what it adds to the interpreter's start-up is a few
+  milliseconds; it cannot undercut the start-up itself.
+- **Provisioning does more than `uv venv` + `uv pip sync`, on purpose.** On top of the two uv
+  processes, pitstop starts Python (and imports `packaging` to read the requirements), verifies
+  the new env before promoting it — every dist-info and RECORD file read, and a smoke import run
+  by the env's own interpreter, a second Python start-up — writes the marker and the journal,
+  and swaps atomically. That is a fixed cost of a few hundred milliseconds that raw uv skips
+  (and that leaves raw uv's envs half-installed after a Ctrl-C). It is the same order as a fresh
+  nox session and below tox; as envs grow, the fixed part matters less (see the ratio for the
+  large env).
+"""
+
+
 def ratio(a: Result, b: Result) -> str:
     return f"{a.ms / b.ms:.2f}×"
 
@@ -281,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             "|---|---|---:|---:|---|",
         ]
         large = b.projects("large", 120)
+        provisioning: list[tuple[str, Result, Result]] = []
         for size, proj in (("small (5)", small), ("large (120)", large)):
             rep = max(3, args.repeat // 3)
             p = proj["pitstop"]
@@ -311,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
                 proj["root"],
                 repeat=rep,
             )
+            provisioning.append((size, setup, raw))
             for r in (setup, raw, noxf, toxf, pipf):
                 note = "" if r is setup else f"pitstop = {ratio(setup, r)}"
                 out.append(f"| {size} | {r.label} | {fmt(r)} | {r.mb:.0f} MB | {note} |")
@@ -343,6 +366,17 @@ def main(argv: list[str] | None = None) -> int:
             out.append(f"| {size} | {fmt(rb)} | {statistics.median(inner):.2f} ms |")
         out.append("")
 
+        targets = [
+            (
+                "no-op `pitstop check` ≤ `uv sync --locked --check`",
+                check.ms <= uvcheck.ms,
+                f"{ratio(check, uvcheck)}",
+            ),
+            ("no-op `pitstop check` < 2× `python -c pass`", check.ms < 2 * py.ms, f"{ratio(check, py)}"),
+            ("`lock --check` own work < 30 ms", lockc.ms - py.ms < 30, f"{lockc.ms - py.ms:.1f} ms"),
+        ]
+        summary = targets  # completed after the provisioning rows below
+
         # 5. check with many envs
         out += [
             "## `pitstop check` with many envs",
@@ -364,6 +398,13 @@ def main(argv: list[str] | None = None) -> int:
             full = b.time("check", [ps, "check"], m, PITSTOP_NO_FASTPATH="1", repeat=max(3, args.repeat // 3))
             out.append(f"| {count} | {fmt(fast)} | {fmt(full)} |")
         out.append("")
+        for size, setup, raw in provisioning:
+            summary.append(
+                (f"provisioning {size} within 10% of raw uv", setup.ms <= 1.1 * raw.ms, ratio(setup, raw))
+            )
+        out += ["## Against SPEC §8", "", "| target | met | measured |", "|---|---|---|"]
+        out += [f"| {name} | {'yes' if ok else 'no'} | {value} |" for name, ok, value in summary]
+        out += ["", NOTES, ""]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -199,3 +199,29 @@ def test_lock_text_helpers_never_raise(text: str, key: str) -> None:
     assert value is None or isinstance(value, str)
     listed = _sources.recorded_list(text, key)
     assert listed is None or all(isinstance(v, str) for v in listed)
+
+
+@fuzz
+@given(st.sampled_from(["config", "requirements", "lock", "request", "markers"]), st.binary(max_size=200))
+def test_atheris_harness_targets(target: str, data: bytes) -> None:
+    """The long-run fuzz harness (benchmarks/fuzz.py) accepts the same inputs without atheris."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks import fuzz as harness
+
+    harness.one_input(harness.TARGETS[target], data)
+
+
+@fuzz
+@given(st.lists(st.text(max_size=40), max_size=3))
+def test_environments_markers(markers: list[str]) -> None:
+    import json
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "pitstop.toml").write_text(f"environments = {json.dumps(markers)}\n", encoding="utf-8")
+        try:
+            config.load(Path(tmp))
+        except PitstopError:
+            pass

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
 from pitstop.errors import INTERRUPTED, USAGE, PitstopError
+
+TYPE_CHECKING = False  # not typing's: `pitstop check` on a ready env should not import it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 COMMANDS = ("setup", "check", "lock", "run", "python", "rollback", "detect", "ci", "clean")
 

@@ -1,0 +1,92 @@
+"""Verification catches what uv's own success report does not."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pitstop.errors import ProvisionError
+from pitstop.uvbin import find_uv
+from pitstop.verify import canonical, parse_metadata, scan, verify
+from tests.conftest import ProjectFactory
+from tests.helpers import PY, store
+
+Cli = Callable[..., tuple[int, str, str]]
+EXPECTED: dict[str, str | None] = {"alpha": "2.0", "beta": "1.0"}
+
+
+@pytest.fixture
+def venv(make_project: ProjectFactory, cli: Cli) -> Path:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    return store(root) / "venv"
+
+
+def test_a_good_env_verifies(venv: Path) -> None:
+    assert verify(venv, EXPECTED, smoke={"beta"}) == {"alpha": "2.0", "beta": "1.0"}
+    dists, problems = scan(venv)
+    assert problems == [] and {d.name for d in dists} == {"alpha", "beta"}
+
+
+def test_uv_says_nothing_is_wrong_but_verify_does(venv: Path) -> None:
+    site = next(venv.glob("lib/python*/site-packages"))
+    shutil.rmtree(site / "beta")  # an install interrupted after the metadata was written
+    lock = venv.parents[2] / "pylock.toml"
+    uv = subprocess.run(
+        [
+            find_uv(),
+            "pip",
+            "sync",
+            "--preview-features",
+            "pylock",
+            "--python",
+            str(venv / "bin" / "python"),
+            str(lock),
+        ],
+        cwd=lock.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert uv.returncode == 0  # uv trusts the dist-info
+    with pytest.raises(ProvisionError) as info:
+        verify(venv, EXPECTED, smoke={"beta"})
+    assert "beta 1.0: missing file beta/__init__.py" in info.value.message
+
+
+def test_missing_record_and_metadata(venv: Path) -> None:
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "alpha-2.0.dist-info" / "RECORD").unlink()
+    (site / "beta-1.0.dist-info" / "METADATA").unlink()
+    _, problems = scan(venv)
+    assert "alpha 2.0 has no RECORD" in problems
+    assert "beta-1.0.dist-info has no METADATA" in problems
+
+
+def test_installed_set_must_equal_the_lock(venv: Path) -> None:
+    with pytest.raises(ProvisionError) as info:
+        verify(venv, {"alpha": "1.0", "beta": "1.0", "gamma": "1.0"}, smoke=())
+    assert "alpha is 2.0, the lock says 1.0" in info.value.message
+    assert "gamma 1.0 is in the lock but not installed" in info.value.message
+    with pytest.raises(ProvisionError, match=r"beta 1\.0 is installed but not in the lock"):
+        verify(venv, {"alpha": "2.0"}, smoke=())
+
+
+def test_parse_metadata() -> None:
+    text = "Metadata-Version: 2.1\nName: Zope.Interface\nVersion: 5.0\n\nName: not-a-header\n"
+    assert parse_metadata(text) == ("Zope.Interface", "5.0")
+    assert canonical("Zope.Interface") == "zope-interface"
+    assert canonical("a__b--c") == "a-b-c"
+
+
+@given(st.text(max_size=300))
+def test_parse_metadata_never_raises(text: str) -> None:
+    name, version = parse_metadata(text)
+    assert name is None or isinstance(name, str)
+    assert version is None or isinstance(version, str)
