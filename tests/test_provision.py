@@ -325,3 +325,25 @@ def test_sigterm_mid_build_cleans_up(make_project: ProjectFactory, cli: Cli) -> 
     assert not (store(root) / "venv.new").exists()
     assert generation(root) == 0
     assert env_python(root, "import beta; print('ok')") == "ok"
+
+
+def test_lock_runtime_exact(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Path(pyenv_python("3.12")).resolve()
+    own = tmp_path / "exact-bin" / "python3.12"
+    own.parent.mkdir()
+    shutil.copy2(real, own)
+    root = make_project('requirements = ["beta"]\nlock-runtime = "exact"\n', python=str(own))
+    assert cli("setup", cwd=root)[0] == 0
+    lock = (root / "pylock.toml").read_text()
+    assert "[tool.pitstop]" in lock and "runtime = {" in lock and "runtime_hash" in lock
+    assert str(tmp_path) not in lock, "the runtime identity in a lock carries no path"
+    with open(own, "ab") as handle:
+        handle.write(b"\0")
+    monkeypatch.setenv("CI", "true")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 1 and "the runtime changed" in err
+    monkeypatch.delenv("CI")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0 and "locking default" in err
