@@ -37,6 +37,22 @@ def installed_version(root: Path, package: str, env: str = "default") -> str:
     return env_python(root, f"import {package}; print({package}.__version__)", env)
 
 
+def pitstop_process(root: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pitstop`` as a real process in ``root`` (extra environment variables)."""
+    import os
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "pitstop", *argv],
+        cwd=root,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def stray(root: Path, env: str = "default") -> list[str]:
     """Leftovers of an interrupted operation (must be empty after recovery)."""
     names = {"venv.new", "venv.old", ".journal.json"}

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, generation, installed_version, store, stray
+from tests.helpers import PY, generation, installed_version, pitstop_process, store, stray
 
 Cli = Callable[..., tuple[int, str, str]]
 BEFORE_COMMIT = ["after-venv", "after-install", "after-verify", "after-marker"]
@@ -28,16 +28,7 @@ AFTER_COMMIT = ["after-journal", "after-exchange", "after-promote", "before-clea
 FALLBACK_ONLY = ["after-move-old"]
 
 
-def _pitstop(root: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pitstop", *argv],
-        cwd=root,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+_pitstop = pitstop_process
 
 
 def _upgrade_project(make_project: ProjectFactory, cli: Cli) -> Path:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,21 +11,12 @@ import pytest
 
 from pitstop import _sources
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, store
+from tests.helpers import PY, pitstop_process, store
 
 Cli = Callable[..., tuple[int, str, str]]
 
 
-def pitstop(root: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pitstop", *argv],
-        cwd=root,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+pitstop = pitstop_process
 
 
 def slow(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:

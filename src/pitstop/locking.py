@@ -54,8 +54,9 @@ def resolution_python(inputs: Inputs, runtimes: Runtimes) -> tuple[str, str, str
     return interpreter or sys.executable, short, request.requires_python(version)
 
 
-def uv_index_args(project: Project, env: EnvSpec) -> list[str]:
-    """uv options for the env's index settings (relative find-links resolved to the root)."""
+def index_args(project: Project, env: EnvSpec, *, extra_links: Sequence[str] = ()) -> list[str]:
+    """Index options for the env, spelled the same by uv and pip (relative find-links are
+    resolved against the project root)."""
     settings = env.settings
     args: list[str] = []
     if settings.index_url:
@@ -65,11 +66,16 @@ def uv_index_args(project: Project, env: EnvSpec) -> list[str]:
     for link in settings.find_links:
         local = "://" not in link
         args += ["--find-links", str(project.root / link) if local else link]
+    for link in extra_links:
+        args += ["--find-links", link]
     if settings.no_index:
         args.append("--no-index")
-    if not settings.allow_build:
-        args.append("--no-build")
     return args
+
+
+def uv_index_args(project: Project, env: EnvSpec) -> list[str]:
+    """uv options for the env's index settings and ``allow-build``."""
+    return index_args(project, env) + ([] if env.settings.allow_build else ["--no-build"])
 
 
 def lock_env(

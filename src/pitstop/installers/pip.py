@@ -64,19 +64,10 @@ class PipInstaller:
                 if entry.get("path"):
                     links.add(str((base / entry["path"]).resolve().parent))
             lines.append(f"{name}=={package['version']} " + " ".join(sorted(set(hashes))))
-        settings = self.env.settings
-        args: list[str] = []
-        if settings.index_url:
-            args += ["--index-url", settings.index_url]
-        for url in settings.extra_index_urls:
-            args += ["--extra-index-url", url]
-        for link in settings.find_links:
-            args += ["--find-links", str(self.project.root / link) if "://" not in link else link]
-        for link in sorted(links):
-            args += ["--find-links", link]
-        if settings.no_index:
-            args.append("--no-index")
-        if not settings.allow_build:
+        from pitstop.locking import index_args
+
+        args = index_args(self.project, self.env, extra_links=sorted(links))
+        if not self.env.settings.allow_build:
             args += ["--only-binary", ":all:"]
         python = str(venv / "bin" / "python")
         with tempfile.TemporaryDirectory(prefix="pitstop-pip-") as tmp:
