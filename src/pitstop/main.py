@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from pitstop.errors import INTERRUPTED, USAGE, PitstopError
+from pitstop.errors import INTERRUPTED, PROVISION_FAILED, USAGE, PitstopError
 
 TYPE_CHECKING = False  # not typing's: `pitstop check` on a ready env should not import it
 if TYPE_CHECKING:
@@ -134,6 +134,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return INTERRUPTED
+    except OSError as exc:  # a read-only directory, a full disk, ...: say so, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        sys.stderr.write(
+            f"error: {exc.strerror or exc}{where}\n"
+            "fix: check the permissions and free space of that path, then run the command again\n"
+        )
+        return PROVISION_FAILED
 
 
 def _on_github() -> bool:
