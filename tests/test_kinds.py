@@ -456,3 +456,18 @@ def test_poetry_project(tmp_path: Path, cli: Cli, poetry_bin: Path, monkeypatch:
     code, out, _ = cli("check", cwd=root)
     assert code == 0 and "✅ default  poetry" in out
     assert prefix_of(cli, root) == str(root / ".venv")
+
+
+def test_a_project_that_merely_depends_on_pitstop_is_auto_detected(tmp_path: Path, cli: Cli) -> None:
+    root = write(
+        tmp_path / "app", '[project]\nname = "app"\nversion = "0"\n[dependency-groups]\ndev = ["pitstop"]\n'
+    )
+    subprocess.run([pyenv_python("3.11"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    assert prefix_of(cli, root) == str(root / ".venv")
+
+
+def test_a_broken_pitstop_config_is_not_silently_auto_detected(tmp_path: Path, cli: Cli) -> None:
+    root = write(tmp_path / "app", "[tool.pitstop]\nbogus = 1\n")
+    subprocess.run([pyenv_python("3.11"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    code, _, err = cli("run", "--", "python", "-c", "pass", cwd=root)
+    assert code == 2 and "bogus" in err

@@ -255,6 +255,7 @@ def test_check_json_is_read_only(make_project: ProjectFactory, cli: Cli) -> None
         'requirements = ["beta"]\n[tool.pitstop.envs.docs]\nrequirements = ["gamma"]\n', python=PY
     )
     assert cli("setup", cwd=root)[0] == 0
+    shutil.rmtree(root / ".pitstop" / ".cache")  # a cold interpreter cache must not be written either
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
     code, out, _ = cli("check", "--json", cwd=root)
     assert code == 1
@@ -347,3 +348,65 @@ def test_lock_runtime_exact(
     monkeypatch.delenv("CI")
     code, _, err = cli("setup", cwd=root)
     assert code == 0 and "locking default" in err
+
+
+def test_rollback_with_nothing_built_creates_nothing(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    code, _, err = cli("rollback", cwd=root)
+    assert code == 1 and err.rstrip().endswith("run: pitstop setup")
+    assert not (root / ".pitstop").exists()
+
+
+def test_an_env_with_no_requirements(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project("requirements = []\n", python=PY)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert "packages = []" in (root / "pylock.toml").read_text()
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and "0 packages" in out
+
+
+def test_install_project_is_editable_and_the_rest_hash_checked(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    from tests.test_lock import _BACKEND
+
+    root = make_project(
+        "install-project = true\n",
+        python=PY,
+        project='dependencies = ["alpha<2"]\n[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+    )
+    (root / "backend.py").write_text(_BACKEND)
+    (root / "proj_mod.py").write_text("VALUE = 1\n")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert env_python(root, "import alpha, proj_mod; print(alpha.__version__, proj_mod.VALUE)") == "1.0 1"
+    (root / "proj_mod.py").write_text("VALUE = 2\n")  # editable: no rebuild needed
+    assert env_python(root, "import proj_mod; print(proj_mod.VALUE)") == "2"
+
+
+def test_sync_copy_without_the_project_is_a_valid_absolute_lock(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    from packaging.pylock import Pylock
+
+    from pitstop import lockfile
+    from pitstop.installers.uv import without_directories
+    from tests.test_lock import _BACKEND
+
+    root = make_project(
+        'install-project = true\nrequirements = ["beta"]\n',
+        python=PY,
+        project='[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+    )
+    (root / "backend.py").write_text(_BACKEND)
+    assert cli("lock", cwd=root)[0] == 0
+    copy = without_directories(lockfile.read(root / "pylock.toml"), tmp_path)
+    data = lockfile.read(copy).data
+    Pylock.from_dict(dict(data))
+    assert {p["name"] for p in data["packages"]} == {"alpha", "beta"}
+    assert all(
+        Path(w["path"]).is_absolute() and Path(w["path"]).is_file()
+        for p in data["packages"]
+        for w in p["wheels"]
+    )

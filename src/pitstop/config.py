@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop import _toml
-from pitstop.errors import ConfigError
+from pitstop.errors import ConfigError, NoConfigError
 
 ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_ENV = "default"
@@ -174,24 +174,10 @@ def find_root(start: Path) -> tuple[Path, Path]:
             text = _read_text(pyproject)
             if "tool" in text and "pitstop" in text and "pitstop" in _tool(pyproject, text):
                 return directory, pyproject
-    raise ConfigError(
+    raise NoConfigError(
         f"no pitstop configuration in {start} or any parent directory",
         fix="add a [tool.pitstop] table to pyproject.toml (or create pitstop.toml), or pass --project DIR",
     )
-
-
-def has_config_above(start: Path) -> bool:
-    """Whether pitstop config exists in ``start`` or a parent (even a broken one)."""
-    for directory in (start.resolve(), *start.resolve().parents):
-        if (directory / "pitstop.toml").is_file():
-            return True
-        pyproject = directory / "pyproject.toml"
-        try:
-            if pyproject.is_file() and "pitstop" in pyproject.read_text(encoding="utf-8", errors="replace"):
-                return True
-        except OSError:
-            continue
-    return False
 
 
 def _read_text(path: Path) -> str:
@@ -250,14 +236,14 @@ def load(project: Path | None = None, *, environ: Mapping[str, str] | None = Non
     except ConfigError as exc:
         exc.file = exc.file or os.path.relpath(config_file)
         raise
-    python_version_file = _python_version_file(root)
+    version_file = python_version_file(root)
     return Project(
         root=root,
         config_file=config_file,
         envs=envs,
         pyproject=pyproject,
-        python_version_file=python_version_file,
-        python_override=_python_override(env_vars),
+        python_version_file=version_file,
+        python_override=python_override(env_vars),
         auto_install_override=_auto_install_override(env_vars),
         tool=table,
     )
@@ -452,7 +438,7 @@ def _third_party_kind(kind: str) -> bool:
     return kind in registry.third_party_names()
 
 
-def _python_version_file(root: Path) -> str | None:
+def python_version_file(root: Path) -> str | None:
     path = root / ".python-version"
     if not path.is_file():
         return None
@@ -463,7 +449,7 @@ def _python_version_file(root: Path) -> str | None:
     return None
 
 
-def _python_override(environ: Mapping[str, str]) -> str | None:
+def python_override(environ: Mapping[str, str]) -> str | None:
     value = environ.get("PITSTOP_PYTHON")
     if value is None or value == "":
         return None

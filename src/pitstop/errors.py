@@ -57,6 +57,10 @@ class ConfigError(PitstopError):
     exit_code = USAGE
 
 
+class NoConfigError(ConfigError):
+    """No pitstop configuration was found (exit 2); commands that can auto-detect do so."""
+
+
 class UsageError(ConfigError):
     """Bad command-line usage (exit 2)."""
 

@@ -144,6 +144,8 @@ def render(
         head["requires-python"] = requires_python
     head["created-by"] = "pitstop"
     out = [f"{_key(k)} = {_value(v)}\n" for k, v in _ordered(head, _TOP_ORDER)]
+    if not packages:
+        out.append("packages = []\n")  # PEP 751 requires the key even when nothing is locked
     for package in sorted(
         packages, key=lambda p: (p["name"], str(p.get("version", "")), str(p.get("marker", "")))
     ):

@@ -110,7 +110,7 @@ def lock_env(
             lines.append(f"-e {project.root}")
         req_in.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
         out = work / "pylock.toml"
-        if path.is_file() and not upgrade:
+        if path.is_file() and not upgrade and _usable(path):
             shutil.copyfile(path, out)  # uv keeps the pins it finds there (stable re-locks)
         argv = [
             find_uv(),
@@ -214,6 +214,15 @@ def _input_files(project: Project, inputs: Inputs) -> list[str] | None:
             return None
         names.append(name)
     return names
+
+
+def _usable(path: Path) -> bool:
+    """A lock uv can take its pins from (a hand-broken one is simply re-resolved)."""
+    try:
+        lockfile.read(path)
+    except NotReadyError:
+        return False
+    return True
 
 
 def _write_if_changed(path: Path, text: str) -> bool:

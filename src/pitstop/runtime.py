@@ -213,9 +213,11 @@ class Runtimes:
         environ: Mapping[str, str] | None = None,
         *,
         store: Path | None = None,
+        read_only: bool = False,
     ) -> None:
         self.cache_file = cache_file
         self.store = store
+        self.read_only = read_only
         self.environ = os.environ if environ is None else environ
         self._cache: dict[str, dict[str, object]] | None = None
 
@@ -320,7 +322,7 @@ class Runtimes:
     def _store(self, path: str, entry: dict[str, object]) -> None:
         cache = self._load()
         cache[path] = entry
-        if self.cache_file is None:
+        if self.cache_file is None or self.read_only:
             return
         from pitstop.fsutil import atomic_write
         from pitstop.store import ensure_location

@@ -34,6 +34,10 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+def _flag(store: Path) -> str:
+    return "" if store.name == "default" else f" -e {store.name}"
+
+
 def crashpoint(name: str) -> None:
     """Test hook: SIGKILL this process at the named point when ``PITSTOP_CRASH_AT`` says so,
     or sleep there when ``PITSTOP_PAUSE_AT`` does (so a test can signal it mid-build).
@@ -110,7 +114,7 @@ def _promote(store: Path, source_name: str, generation: int, *, keep_previous: b
         if state.generation(source) != generation:
             raise ProvisionError(
                 f"cannot finish the swap in {store}: generation {generation} is not in {source.name}",
-                fix=f"run: pitstop clean -e {store.name} && pitstop setup -e {store.name}",
+                fix=f"run: pitstop clean{_flag(store)} && pitstop setup{_flag(store)}",
             )
         if not venv.exists():
             os.rename(source, venv)
@@ -154,7 +158,7 @@ def rollback(store: Path) -> tuple[int, int]:
     if target < 0:
         raise NotReadyError(
             f"env {store.name!r} has no previous env to roll back to",
-            fix=f"run: pitstop setup -e {store.name}",
+            fix=f"run: pitstop setup{_flag(store)}",
         )
     _write_journal(store, {"op": "rollback", "generation": target, "keep_previous": True})
     crashpoint("rollback-after-journal")

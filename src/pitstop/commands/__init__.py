@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pitstop.config import DEFAULT_ENV, EnvSpec, Project
-from pitstop.errors import ConfigError
+from pitstop.errors import ConfigError, NoConfigError
 from pitstop.output import Reporter
 from pitstop.runtime import Runtimes
 
@@ -31,7 +31,7 @@ def reporter_for(args: argparse.Namespace) -> Reporter:
     return Reporter(int(getattr(args, "verbose", 0)) - int(getattr(args, "quiet", 0)))
 
 
-def context(args: argparse.Namespace, *, allow_auto: bool = False) -> Context:
+def context(args: argparse.Namespace, *, allow_auto: bool = False, read_only: bool = False) -> Context:
     """Load the project named by ``--project`` (or found upwards) into a Context.
 
     With ``allow_auto`` (run, python, check) a directory without pitstop config is one
@@ -41,20 +41,21 @@ def context(args: argparse.Namespace, *, allow_auto: bool = False) -> Context:
 
     try:
         project = config.load(Path(args.project) if args.project else None)
-    except ConfigError:
-        if not allow_auto or args.project or config.has_config_above(Path.cwd()):
+    except NoConfigError:
+        if not allow_auto or args.project:
             raise
         from pitstop.kinds.registry import auto_project
 
         project = auto_project(Path.cwd())
-    return Context(project, reporter_for(args), runtimes_for(project))
+    return Context(project, reporter_for(args), runtimes_for(project, read_only=read_only))
 
 
-def runtimes_for(project: Project) -> Runtimes:
-    """Interpreter discovery with its cache in the project's env store."""
+def runtimes_for(project: Project, *, read_only: bool = False) -> Runtimes:
+    """Interpreter discovery with its cache in the project's env store (``read_only``: the
+    cache is used but never written, for commands that must not write)."""
     top = project.envs[DEFAULT_ENV].settings
     location = project.location(top)
-    return Runtimes(location / ".cache" / "interpreters.json", store=location)
+    return Runtimes(location / ".cache" / "interpreters.json", store=location, read_only=read_only)
 
 
 def selected_envs(project: Project, args: argparse.Namespace, *, managed_only: bool = False) -> list[EnvSpec]:

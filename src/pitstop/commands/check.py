@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from pitstop.commands import context, policy_for, selected_envs
     from pitstop.kinds import registry
 
-    ctx = context(args, allow_auto=True)
+    ctx = context(args, allow_auto=True, read_only=True)
     envs = selected_envs(ctx.project, args)
     if not args.env and not args.all:
         envs = list(ctx.project.envs.values())  # check shows every configured env by default

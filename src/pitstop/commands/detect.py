@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             project = registry.auto_project(found.directory)
             env = project.env(config.DEFAULT_ENV)
-        command = registry.resolve(project, env, runtimes=runtimes_for(project))
+        command = registry.resolve(project, env, runtimes=runtimes_for(project, read_only=True))
     except PitstopError as exc:
         problem = exc
     if args.json:

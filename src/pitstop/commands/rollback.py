@@ -16,6 +16,8 @@ def run(args: argparse.Namespace) -> int:
     ctx = context(args)
     for env in selected_envs(ctx.project, args, managed_only=True):
         store = ctx.project.store(env)
+        if not (store / swap.PREV).exists() and not (store / swap.JOURNAL).exists():
+            swap.rollback(store)  # raises "no previous env" before anything is created
         with EnvLock(store / swap.LOCKFILE, ctx.reporter):
             repaired = swap.recover(store)
             if repaired:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
@@ -16,6 +18,42 @@ from pitstop.uvbin import find_uv
 def prompt(project: Project, env: EnvSpec) -> str:
     """The shell prompt of an activated env: the project's name, plus the env's if named."""
     return project.root.name if env.name == "default" else f"{project.root.name}-{env.name}"
+
+
+def without_directories(lock: LockFile, directory: Path) -> Path:
+    """A copy of ``lock`` in ``directory`` without local-project entries, its relative file
+    paths made absolute (they were relative to the original lock)."""
+    from pitstop import lockfile
+
+    base = lock.path.parent
+    packages = []
+    for package in lock.packages:
+        if isinstance(package.get("directory"), dict):
+            continue
+        copy = dict(package)
+        for key in ("wheels", "sdist", "archive"):
+            entries = copy.get(key)
+            if isinstance(entries, list):
+                copy[key] = [_absolute(e, base) for e in entries]
+            elif isinstance(entries, dict):
+                copy[key] = _absolute(entries, base)
+        packages.append(copy)
+    text = lockfile.render(
+        packages=packages,
+        requires_python=str(lock.data.get("requires-python", "")),
+        environments=list(lock.data.get("environments", [])),
+        tool={k: v for k, v in lock.tool.items() if k != "content-hash"},
+    )
+    path = directory / "pylock.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _absolute(entry: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    out = dict(entry)
+    if isinstance(out.get("path"), str):
+        out["path"] = str((base / out["path"]).resolve())
+    return out
 
 
 class UvInstaller:
@@ -50,28 +88,57 @@ class UvInstaller:
         )
 
     def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
-        """``uv pip sync`` of the lock with hashes required."""
-        argv = [
-            self.uv,
-            "pip",
-            "sync",
-            "--no-config",
-            "--preview-features",
-            "pylock",
-            "--python",
-            str(venv / "bin" / "python"),
-            str(lock.path),
-        ]
-        if not any(p.get("directory") for p in lock.packages):
-            argv.insert(4, "--require-hashes")  # uv cannot hash a local editable project
-        if not self.reporter.interactive:
-            argv.insert(3, "--quiet")
-        self._run(
-            argv,
-            what="install the lock",
-            cwd=lock.path.parent,
-            capture=not self.reporter.interactive,
-        )
+        """``uv pip sync`` of the lock with hashes required.
+
+        uv cannot hash a local project (``install-project``), and refuses ``--require-hashes``
+        for a lock that holds one; so the rest of the lock is synced hash-checked from a copy
+        without it, then the project is installed editable on its own (``--no-deps``: its
+        dependencies are in the lock).
+        """
+        import tempfile
+
+        python = str(venv / "bin" / "python")
+        quiet = [] if self.reporter.interactive else ["--quiet"]
+        directories = [p for p in lock.packages if isinstance(p.get("directory"), dict)]
+        with tempfile.TemporaryDirectory(prefix="pitstop-sync-") as tmp:
+            source = lock.path if not directories else without_directories(lock, Path(tmp))
+            self._run(
+                [
+                    self.uv,
+                    "pip",
+                    "sync",
+                    *quiet,
+                    "--no-config",
+                    "--preview-features",
+                    "pylock",
+                    "--require-hashes",
+                    "--python",
+                    python,
+                    str(source),
+                ],
+                what="install the lock",
+                cwd=lock.path.parent,
+                capture=not self.reporter.interactive,
+            )
+        for package in directories:
+            directory = package["directory"]
+            target = str((lock.path.parent / directory["path"]).resolve())
+            editable = ["-e", target] if directory.get("editable") else [target]
+            self._run(
+                [
+                    self.uv,
+                    "pip",
+                    "install",
+                    *quiet,
+                    "--no-config",
+                    "--no-deps",
+                    "--python",
+                    python,
+                    *editable,
+                ],
+                what=f"install {package['name']}",
+                cwd=lock.path.parent,
+            )
 
     def finalize(self, venv: Path, final: Path) -> None:
         """Nothing to do: the venv is relocatable."""

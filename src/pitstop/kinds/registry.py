@@ -106,6 +106,6 @@ def auto_project(directory: str | os.PathLike[str]) -> Project:
         root=root,
         config_file=root / "(none)",
         envs={config.DEFAULT_ENV: env},
-        python_version_file=config._python_version_file(root),
-        python_override=config._python_override(os.environ),
+        python_version_file=config.python_version_file(root),
+        python_override=config.python_override(os.environ),
     )
