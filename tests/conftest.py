@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,12 +75,6 @@ def pyenv_python(version: str) -> str:
     return str(exe)
 
 
-@pytest.fixture
-def current_python() -> str:
-    """The interpreter running the tests' base (never modified: envs are venvs)."""
-    return os.path.realpath(getattr(sys, "_base_executable", sys.executable))
-
-
 ProjectFactory = Callable[..., Path]
 
 
@@ -130,28 +123,6 @@ def cli(
         code = main(list(argv))
         out, err = capsys.readouterr()
         return code, out, err
-
-    return call
-
-
-@pytest.fixture
-def run_pitstop() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run pitstop as a real process (``python -m pitstop``)."""
-
-    def call(
-        *argv: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
-    ) -> subprocess.CompletedProcess[str]:
-        environ = dict(os.environ)
-        environ.update(env or {})
-        return subprocess.run(
-            [sys.executable, "-m", "pitstop", *argv],
-            cwd=cwd,
-            env=environ,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
 
     return call
 

@@ -57,7 +57,7 @@ def test_quiet_hides_steps_but_not_errors(cli: Cli, tmp_path: Path) -> None:
     assert code == 1 and "edited by hand" in err
 
 
-def test_python_dash_m(run_pitstop: Callable[..., object], tmp_path: Path) -> None:
+def test_python_dash_m() -> None:
     import subprocess
 
     proc = subprocess.run(

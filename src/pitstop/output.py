@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TextIO
 
@@ -36,15 +35,6 @@ class Reporter:
     def interactive(self) -> bool:
         """True when stderr is a terminal (uv's own progress display may pass through)."""
         return self.verbosity >= 0 and self.stream.isatty()
-
-
-def use_color(stream: TextIO) -> bool:
-    """NO_COLOR / FORCE_COLOR, else whether ``stream`` is a terminal."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return stream.isatty()
 
 
 QUIET = Reporter(-1)
