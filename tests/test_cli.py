@@ -66,16 +66,11 @@ def test_python_dash_m() -> None:
     assert proc.returncode == 0 and "pitstop" in proc.stdout
 
 
-def test_an_unwritable_store_is_an_error_not_a_traceback(cli: Cli, tmp_path: Path) -> None:
-    import os
-
-    if os.geteuid() == 0:
-        # root ignores permission bits; make the store path a file instead
-        (tmp_path / "pitstop.toml").write_text('location = "store"\n')
-        (tmp_path / "store").write_text("not a directory")
-    else:
-        (tmp_path / "pitstop.toml").write_text('location = "store"\n')
-        (tmp_path / "store").mkdir(mode=0o500)
-    code, _, err = cli("rollback", cwd=tmp_path)
+def test_an_unusable_store_is_an_error_not_a_traceback(cli: Cli, tmp_path: Path) -> None:
+    # A file where the env store should be: mkdir fails with an OSError (even for root).
+    (tmp_path / "pitstop.toml").write_text('location = "store"\nrequirements = []\nno-index = true\n')
+    (tmp_path / "store").write_text("not a directory")
+    code, _, err = cli("setup", cwd=tmp_path)
     assert code == 3
-    assert "Traceback" not in err and err.startswith("error: ") and "fix:" in err
+    assert "Traceback" not in err and "error: " in err and "fix: check the permissions" in err
+    assert (tmp_path / "store").read_text() == "not a directory"
