@@ -14,7 +14,8 @@ def test_own_config_uses_the_same_lock_check_entry() -> None:
     own = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
     mine = next(h for h in own if h["id"] == "pitstop-lock-check")
     assert mine["entry"] == hooks["pitstop-lock-check"]["entry"]
-    assert mine["files"] == hooks["pitstop-lock-check"]["files"]
+    assert mine.get("always_run") is hooks["pitstop-lock-check"]["always_run"] is True
+    assert "files" not in hooks["pitstop-lock-check"], "every lock input counts: .python-version, nested -r"
     assert hooks["pitstop-lock-check"]["pass_filenames"] is False
     assert set(hooks["pitstop-sync"]["stages"]) == {"post-checkout", "post-merge", "post-rewrite"}
     assert hooks["pitstop-sync"]["always_run"] is True

@@ -90,11 +90,22 @@ def test_hand_edited_lock_fails(locked: Path, pre_commit_home: Path) -> None:
     assert "edited by hand" in result.stdout
 
 
-def test_unrelated_change_skips_the_hook(locked: Path, pre_commit_home: Path) -> None:
-    (locked / "pylock.toml").unlink()  # would fail if the hook ran
+def test_any_lock_input_runs_the_hook(
+    make_project: ProjectFactory, cli: Cli, git_repo: Callable[[Path], None], pre_commit_home: Path
+) -> None:
+    # No `python` key: .python-version is a lock input. A change to it alone (no pyproject,
+    # no lock staged) still runs the hook.
+    locked = make_project('requirements = ["beta"]\n')
+    (locked / "notes.txt").write_text("hello\n")
+    assert cli("lock", cwd=locked)[0] == 0
+    git_repo(locked)
+    (locked / ".python-version").write_text("3.11\n")
+    result = try_repo(locked, pre_commit_home, ".python-version")
+    assert result.returncode == 1, result.stdout
+    assert "pylock.toml is stale" in result.stdout
+    (locked / ".python-version").unlink()
     result = try_repo(locked, pre_commit_home, "notes.txt")
-    assert result.returncode == 0, result.stdout
-    assert "Skipped" in result.stdout
+    assert result.returncode == 0 and "Passed" in result.stdout, result.stdout
 
 
 def test_git_commit_is_blocked_by_a_stale_lock(locked: Path, pre_commit_home: Path, cli: Cli) -> None:
