@@ -16,6 +16,7 @@ from pitstop.uvbin import find_uv
 from pitstop.verify import canonical, parse_metadata, scan, verify
 from tests.conftest import ProjectFactory
 from tests.helpers import PY, store
+from tests.wheelfactory import build_wheel
 
 Cli = Callable[..., tuple[int, str, str]]
 EXPECTED: dict[str, str | None] = {"alpha": "2.0", "beta": "1.0"}
@@ -76,6 +77,68 @@ def test_installed_set_must_equal_the_lock(venv: Path) -> None:
     assert "gamma 1.0 is in the lock but not installed" in info.value.message
     with pytest.raises(ProvisionError, match=r"beta 1\.0 is installed but not in the lock"):
         verify(venv, {"alpha": "2.0"}, smoke=())
+
+
+def test_a_module_the_record_lists_but_that_was_deleted_fails(venv: Path) -> None:
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "beta" / "__init__.py").unlink()
+    with pytest.raises(ProvisionError) as info:
+        verify(venv, EXPECTED, smoke={"beta"})
+    assert "beta 1.0: missing file beta/__init__.py" in info.value.message
+
+
+def test_the_smoke_check_finds_a_module_the_record_no_longer_mentions(venv: Path) -> None:
+    """RECORD hand-edited to match the damage: the file check passes, the spec check does not."""
+    site = next(venv.glob("lib/python*/site-packages"))
+    shutil.rmtree(site / "beta")
+    record = site / "beta-1.0.dist-info" / "RECORD"
+    kept = [line for line in record.read_text().splitlines() if ".dist-info/" in line]
+    record.write_text("".join(f"{line}\n" for line in kept))
+    (site / "beta-1.0.dist-info" / "top_level.txt").write_text("beta\n")
+    with pytest.raises(ProvisionError) as info:
+        verify(venv, EXPECTED, smoke={"beta"})
+    assert "import beta: ImportError: no module spec found in the env" in info.value.message
+
+
+def test_a_syntax_error_in_a_top_level_module_fails_without_running_it(venv: Path) -> None:
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "beta" / "__init__.py").write_text("def oops(:\n")
+    with pytest.raises(ProvisionError, match=r"import beta: SyntaxError"):
+        verify(venv, EXPECTED, smoke={"beta"})
+
+
+def test_the_smoke_check_executes_no_package_code(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    """A package whose import has side effects (writes a file, then exits the process) is
+    verified and installed without its code ever running."""
+    witness = tmp_path / "imported"
+    root = make_project('requirements = ["noisy"]\n', python=PY)
+    build_wheel(
+        root.parent / "wheels",
+        "noisy",
+        "1.0",
+        extra_files={
+            "noisy/__init__.py": f"open({str(witness)!r}, 'w').close()\nraise SystemExit(9)\n",
+            "noisy-1.0.dist-info/top_level.txt": "noisy\n",
+        },
+    )
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert not witness.exists()
+    site = next(store(root).glob("venv/lib/python*/site-packages"))
+    assert (site / "noisy" / "__init__.py").exists()
+
+
+def test_top_level_names_come_from_top_level_txt_else_the_record(venv: Path) -> None:
+    site = next(venv.glob("lib/python*/site-packages"))
+    dists, _ = scan(venv)
+    assert {d.name: d.modules for d in dists}["beta"] == ("beta",)  # from RECORD
+    (site / "beta-1.0.dist-info" / "top_level.txt").write_text("beta\nns/sub\nnot_there\n")
+    dists, _ = scan(venv)
+    assert {d.name: d.modules for d in dists}["beta"] == ("beta", "not_there")
+    with pytest.raises(ProvisionError, match="import not_there: ImportError"):
+        verify(venv, EXPECTED, smoke={"beta"})
 
 
 def test_parse_metadata() -> None:

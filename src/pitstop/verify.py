@@ -1,7 +1,7 @@
 """Verify a built env before it is promoted: uv alone reports success on envs broken by an
 interrupted install, so pitstop checks every distribution's metadata and RECORD files and the
-exact installed set by reading ``*.dist-info`` itself, then smoke-imports the direct
-requirements with the env's own interpreter."""
+exact installed set by reading ``*.dist-info`` itself, then has the env's own interpreter
+find (not import) the top-level modules of the direct requirements: no package code runs."""
 
 from __future__ import annotations
 
@@ -13,16 +13,23 @@ from pathlib import Path
 
 from pitstop.errors import ProvisionError
 
-# Runs inside the env: imports each named module, prints one line per failure.
+# Runs inside the env (one short process; site runs as in any start, so .pth files and
+# editable finders count). For each top-level name: the import system's finders must resolve
+# it (``find_spec`` of a top-level name imports nothing), and a pure-Python module's source
+# must compile for this interpreter. No package code is executed. One line per failure.
 _SMOKE = r"""
 import sys
+from importlib.util import find_spec
 for name in sys.argv[1:]:
     try:
-        __import__(name)
-    except (ImportError, SyntaxError) as exc:
+        spec = find_spec(name)
+        if spec is None:
+            raise ImportError("no module spec found in the env")
+        if spec.origin and spec.origin.endswith(".py"):
+            with open(spec.origin, "rb") as handle:
+                compile(handle.read(), spec.origin, "exec", dont_inherit=True)
+    except Exception as exc:
         sys.stdout.write("import %s: %s: %s\n" % (name, type(exc).__name__, exc))
-    except BaseException:
-        pass  # a module that needs a display, a config, ... still installed fine
 """
 
 
@@ -32,6 +39,8 @@ class Distribution:
 
     name: str
     version: str
+    #: Top-level import names: ``top_level.txt`` (setuptools writes it from what it built),
+    #: else the top-level modules and packages (with ``__init__.py``) the RECORD lists.
     modules: tuple[str, ...]
 
 
@@ -98,13 +107,25 @@ def scan(venv: Path) -> tuple[list[Distribution], list[str]]:
                     continue
                 if not os.path.lexists(os.path.normpath(site / entry)):
                     problems.append(f"{name} {version}: missing file {entry}")
-                if parts[0] != ".." and len(parts) == 1 and parts[0].endswith(".py"):
-                    modules.add(parts[0][:-3])
+                if parts[0] == ".." or parts[0].endswith((".dist-info", ".data")):
+                    continue
+                if len(parts) == 1 and parts[0].endswith((".py", ".so", ".pyd")):
+                    modules.add(parts[0].split(".", 1)[0])
                 elif len(parts) == 2 and parts[1] == "__init__.py":
                     modules.add(parts[0])
-            public = tuple(sorted(m for m in modules if not m.startswith("_")))
+            names = _top_level(info) or modules
+            public = tuple(sorted(m for m in names if m.isidentifier()))
             dists.append(Distribution(canonical(name), version, public))
     return dists, problems
+
+
+def _top_level(info: Path) -> set[str]:
+    """Names in ``top_level.txt`` (setuptools), without nested namespace paths."""
+    try:
+        text = (info / "top_level.txt").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return {line.strip() for line in text.splitlines() if line.strip() and "/" not in line}
 
 
 def compare(
@@ -142,11 +163,12 @@ def verify(
     wanted = set(smoke)
     modules = sorted({m for d in dists if d.name in wanted for m in d.modules})
     python = venv / "bin" / "python"
-    proc = run([str(python), "-I", "-c", _SMOKE, *modules], env=scrubbed_env(), check=False)
-    if proc.returncode != 0:
-        problems.append(f"the env's python did not run (exit {proc.returncode}): {proc.stdout[-500:]}")
-    else:
-        problems += [line for line in proc.stdout.splitlines() if line.startswith("import ")]
+    if modules:
+        proc = run([str(python), "-I", "-c", _SMOKE, *modules], env=scrubbed_env(), check=False)
+        if proc.returncode != 0:
+            problems.append(f"the env's python did not run (exit {proc.returncode}): {proc.stdout[-500:]}")
+        else:
+            problems += [line for line in proc.stdout.splitlines() if line.startswith("import ")]
     if problems:
         shown = "\n".join(f"  - {p}" for p in problems[:20])
         raise ProvisionError(
