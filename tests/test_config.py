@@ -114,6 +114,65 @@ def test_unknown_key_suggests_the_close_one(tmp_path: Path) -> None:
     assert "requirements" in (info.value.fix or "")
 
 
+def test_bad_env_name_fix_is_a_valid_table_header(tmp_path: Path) -> None:
+    write(tmp_path, '[tool.pitstop.envs."Bad Name"]\n')
+    with pytest.raises(ConfigError) as info:
+        config.load(tmp_path)
+    assert "'Bad Name'" in info.value.message
+    assert info.value.fix == "rename the table to [tool.pitstop.envs.bad-name]"
+    assert config.ENV_NAME.match(config.suggest_env_name("Bad Name"))
+
+
+@pytest.mark.parametrize("name", ["Bad Name", "_x", "Ünïcode env", "-", "a" * 80, "docs.v2"])
+def test_suggested_env_name_is_always_valid(name: str) -> None:
+    assert config.ENV_NAME.match(config.suggest_env_name(name))
+
+
+def test_unknown_env_on_the_command_line_suggests_a_valid_header(tmp_path: Path) -> None:
+    write(tmp_path, "[tool.pitstop]\n")
+    project = config.load(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        project.env("Bad Name")
+    assert "not a valid env name" in info.value.message
+    assert "[tool.pitstop.envs.bad-name]" in (info.value.fix or "")
+    with pytest.raises(ConfigError) as info:
+        project.env("docs")
+    assert "[tool.pitstop.envs.docs]" in (info.value.fix or "")
+
+
+def test_pitstop_toml_headers_have_no_tool_prefix(tmp_path: Path) -> None:
+    (tmp_path / "pitstop.toml").write_text('[envs."My Env"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        config.load(tmp_path)
+    assert info.value.fix == "rename the table to [envs.my-env]"
+
+
+def test_no_user_facing_text_cites_the_spec() -> None:
+    """Users do not have SPEC.md: no string in src/ outside docstrings and comments cites it."""
+    import ast
+
+    offenders = []
+    for file in sorted(Path(config.__file__).parent.rglob("*.py")):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        offenders += [
+            f"{file.name}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and ("§" in node.value or "SPEC" in node.value)
+        ]
+    assert offenders == []
+
+
 def test_location_symlink_escaping_the_project(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -123,6 +123,35 @@ def test_not_found_lists_what_was_found(tmp_path: Path) -> None:
     assert "uv python install" in (info.value.fix or "")
 
 
+def test_not_found_labels_path_interpreters_with_version_and_path(tmp_path: Path) -> None:
+    """A PATH entry named without a version is listed with its probed version and its path,
+    one that does not run says so: never a bare "? (PATH)"."""
+    real = pyenv_python("3.12")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    os.symlink(real, bindir / "python3")
+    junk = bindir / "python"
+    junk.write_bytes(b"\x7fELF not really an interpreter")
+    junk.chmod(0o755)
+    environ = {"PATH": str(bindir), "HOME": str(tmp_path), "UV_PYTHON_INSTALL_DIR": str(tmp_path / "none")}
+    with pytest.raises(InterpreterNotFound) as info:
+        Runtimes(tmp_path / "c.json", environ=environ).find(parse_request("3.99"))
+    message = info.value.message
+    version = Runtimes(tmp_path / "c2.json").identify(real).identity.version
+    assert f"found: {version} ({bindir / 'python3'}), {bindir / 'python'}: does not run" in message
+    assert "?" not in message
+
+
+def test_not_found_lists_highest_version_first(tmp_path: Path) -> None:
+    pyenv_python("3.10")
+    with pytest.raises(InterpreterNotFound) as info:
+        Runtimes(tmp_path / "c.json").find(parse_request("3.99"))
+    found = info.value.message.split("found: ", 1)[1]
+    versions = [part.split(" ", 1)[0] for part in found.split(", ") if part[0].isdigit()]
+    keys = [tuple(int(x) for x in v.split(".")) for v in versions]
+    assert keys == sorted(keys, reverse=True) and len(keys) >= 2
+
+
 def test_changed_interpreter_file_is_reprobed(tmp_path: Path) -> None:
     src = Path(pyenv_python("3.12"))
     cache = tmp_path / "c.json"

@@ -129,10 +129,21 @@ class Project:
             return self.envs[name]
         except KeyError:
             known = ", ".join(sorted(self.envs))
+            if not ENV_NAME.match(name):
+                raise ConfigError(
+                    f"{name!r} is not a valid env name (known: {known})",
+                    fix=f"use one of: {known}; a new env needs a table such as "
+                    f"[{self.table_prefix}envs.{suggest_env_name(name)}]",
+                ) from None
             raise ConfigError(
                 f"no env named {name!r} in {self.config_file.name} (known: {known})",
-                fix=f"add [tool.pitstop.envs.{name}] or use one of: {known}",
+                fix=f"add [{self.table_prefix}envs.{name}] or use one of: {known}",
             ) from None
+
+    @property
+    def table_prefix(self) -> str:
+        """``tool.pitstop.`` in pyproject.toml, nothing in pitstop.toml."""
+        return "" if self.config_file.name == "pitstop.toml" else "tool.pitstop."
 
     def lock_path(self, env: EnvSpec) -> Path:
         """Where ``env``'s lock lives."""
@@ -147,6 +158,12 @@ class Project:
         if settings.location == "user":
             return user_store(self.root)
         return (self.root / settings.location).resolve()
+
+
+def suggest_env_name(name: str) -> str:
+    """A valid env name close to ``name``: ``Bad Name`` → ``bad-name``."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")[:64].rstrip("-_")
+    return slug or "env"
 
 
 def user_store(root: Path) -> Path:
@@ -269,8 +286,9 @@ def _parse_envs(table: Mapping[str, Any], *, root: Path, where: _Where) -> dict[
     for name, body in named.items():
         if not ENV_NAME.match(name):
             raise ConfigError(
-                f"{where.key('envs')}: bad env name {name!r}",
-                fix="env names match [a-z0-9][a-z0-9_-]{0,63}: lower-case letters, digits, - and _",
+                f"{where.key('envs')}: bad env name {name!r} (env names use lower-case letters, "
+                "digits, - and _, start with a letter or digit, and have at most 64 characters)",
+                fix=f"rename the table to [{where.prefix}envs.{suggest_env_name(name)}]",
             )
         if name == DEFAULT_ENV:
             raise ConfigError(
@@ -368,10 +386,11 @@ def _env(
     for key in body:
         if key not in known:
             close = _closest(key, known)
-            hint = f"did you mean {close!r}? " if close else ""
             raise ConfigError(
-                f"{where.key(key, scope)}: unknown key",
-                fix=f"{hint}remove it; see the keys in SPEC §2 / the README",
+                f"{where.key(key, scope)}: unknown key" + (f" (did you mean {close!r}?)" if close else ""),
+                fix=f"rename it to {close}"
+                if close
+                else f"remove it; known keys: {', '.join(sorted(known))}",
             )
     kind = body.get("kind", "managed")
     _check_type(kind, str, key=where.key("kind", scope))

@@ -7,7 +7,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -287,14 +287,24 @@ class Runtimes:
 
     def probe(self, path: str) -> dict[str, object]:
         """Run ``path`` once to read its facts; a broken interpreter is a NotReadyError."""
+        import subprocess
+
+        from pitstop.errors import ProvisionError
         from pitstop.process import run, scrubbed_env
 
-        proc = run(
-            (path, "-I", "-c", _PROBE) if not _is_py2(path) else (path, "-E", "-s", "-c", _PROBE),
-            env=scrubbed_env(),
-            check=False,
-            timeout=60,
-        )
+        try:
+            proc = run(
+                (path, "-I", "-c", _PROBE) if not _is_py2(path) else (path, "-E", "-s", "-c", _PROBE),
+                env=scrubbed_env(),
+                check=False,
+                timeout=60,
+            )
+        except (OSError, ProvisionError, subprocess.TimeoutExpired) as exc:
+            reason = exc.message if isinstance(exc, ProvisionError) else str(exc)
+            raise NotReadyError(
+                f"{path} does not run as a Python interpreter: {reason}",
+                fix="point python / PITSTOP_PYTHON at a working interpreter",
+            ) from None
         try:
             data = parse_probe(proc.stdout) if proc.returncode == 0 else None
         except ValueError:
@@ -422,6 +432,7 @@ class Runtimes:
                 )
             return self.identify(request.path)
         seen: list[Candidate] = []
+        probed: dict[str, str] = {}  # path -> the version its probe reported ("" if it failed)
         sources = (("uv", self._uv_managed), ("pyenv", self._pyenv), ("PATH", self._path))
         for _source, scan in sources:  # a later source is only scanned when needed
             group = list(scan())
@@ -435,8 +446,10 @@ class Runtimes:
                 try:
                     interp = self.identify(cand.path)
                 except NotReadyError:
+                    probed[cand.path] = ""
                     continue
                 ident = interp.identity
+                probed[cand.path] = ident.version
                 if request.matches(ident.implementation, ident.version, free_threaded=ident.free_threading):
                     if best is None or _vkey(ident.version) > _vkey(best.identity.version):
                         best = interp
@@ -444,7 +457,7 @@ class Runtimes:
                         break
             if best is not None:
                 return best
-        listing = ", ".join(sorted({f"{c.version or '?'} ({c.source})" for c in seen})) or "none"
+        listing = _found_listing(seen, probed)
         raise InterpreterNotFound(
             f"no interpreter satisfies python = {request.raw!r}; found: {listing}",
             fix=f"uv python install {request.raw}  (or pyenv install, or set PITSTOP_PYTHON)",
@@ -469,6 +482,23 @@ def _sorted_dir(directory: str) -> list[str]:
         return sorted(os.listdir(directory))
     except OSError:
         return []
+
+
+def _found_listing(seen: Sequence[Candidate], probed: Mapping[str, str]) -> str:
+    """What ``find`` looked at, highest version first: ``3.12.1 (pyenv), 3.11.2 (/usr/bin/python3)``.
+
+    A PATH entry is labelled with its path (the version its probe reported); one that could
+    not be run says so instead of showing a bare question mark.
+    """
+    labels: dict[str, tuple[int, ...]] = {}
+    for cand in seen:
+        version = cand.version or probed.get(cand.path) or ""
+        where = cand.source if cand.source != "PATH" else cand.path
+        if cand.implementation and cand.implementation != "cpython":
+            version = f"{cand.implementation} {version}".strip()
+        label = f"{version} ({where})" if version else f"{where}: does not run"
+        labels[label] = _vkey(version) if version else ()
+    return ", ".join(sorted(labels, key=lambda lab: (labels[lab], lab), reverse=True)) or "none"
 
 
 def _vkey(version: str) -> tuple[int, ...]:
