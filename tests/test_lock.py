@@ -151,6 +151,23 @@ def test_install_project_is_locked_as_a_relative_editable(
     assert str(tmp_path) not in text
 
 
+def test_an_extra_the_package_does_not_define_is_a_warning(make_project: ProjectFactory, cli: Cli) -> None:
+    """As with uv: the rest is locked, but the user hears about the typo."""
+    root = make_project('requirements = ["alpha[nope]"]\n', python="3.12")
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    assert "warning: default: The package `alpha==2.0` does not have an extra named `nope`" in err
+    assert (root / "pylock.toml").is_file()
+
+
+def test_uv_warnings_are_extracted_once_without_colour() -> None:
+    from pitstop.locking import uv_warnings
+
+    output = 'lock-version = "1.0"\n\x1b[33mwarning\x1b[0m: \x1b[1mx\x1b[0m\nwarning: y\nwarning: y\nResolved 1 package\n'
+    assert uv_warnings(output) == ["x", "y"]
+    assert uv_warnings("Resolved 3 packages in 2ms\n") == []
+
+
 # A tiny in-tree PEP 517/660 backend so the editable build needs no index.
 _BACKEND = """
 import base64, hashlib, os, zipfile

@@ -385,6 +385,26 @@ def test_install_project_is_editable_and_the_rest_hash_checked(
     assert env_python(root, "import proj_mod; print(proj_mod.VALUE)") == "2"
 
 
+def test_requirements_file_with_editable_self_and_extra(make_project: ProjectFactory, cli: Cli) -> None:
+    """`-e .[fast]` in requirements.txt installs this project editable with the extra's deps."""
+    from tests.test_lock import _BACKEND
+
+    root = make_project(
+        'requirements-files = ["requirements.txt"]\n',
+        python=PY,
+        project='[project.optional-dependencies]\nfast = ["gamma"]\n'
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+    )
+    (root / "backend.py").write_text(_BACKEND)
+    (root / "proj_mod.py").write_text("VALUE = 1\n")
+    (root / "requirements.txt").write_text("-e .[fast]\nbeta\n")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    probe = "import alpha, beta, gamma, proj_mod; print(proj_mod.VALUE, gamma.__version__)"
+    assert env_python(root, probe) == "1 1.1"
+    assert 'directory = { path = ".", editable = true }' in (root / "pylock.toml").read_text()
+
+
 def test_sync_copy_without_the_project_is_a_valid_absolute_lock(
     make_project: ProjectFactory, cli: Cli, tmp_path: Path
 ) -> None:

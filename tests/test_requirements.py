@@ -36,7 +36,7 @@ def test_requirements_file_features(tmp_path: Path) -> None:
     "line",
     [
         "--index-url https://example.invalid/simple",
-        "-e .",
+        "-e .",  # without a caller that can install the project, still an error
         "--hash=sha256:00",
         "alpha --hash=sha256:00",
         "-f ./x",
@@ -46,6 +46,104 @@ def test_other_options_are_errors(tmp_path: Path, line: str) -> None:
     (tmp_path / "r.txt").write_text(f"alpha\n{line}\n")
     with pytest.raises(ConfigError, match=r"r\.txt:2"):
         read_requirements_file(tmp_path / "r.txt", root=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("line", "extras"),
+    [
+        ("-e .", ()),
+        ("--editable .", ()),
+        ("--editable=.", ()),
+        ("-e.", ()),
+        ("-e ./", ()),
+        ("-e .[docs]", ("docs",)),
+        ("-e .[Docs, test_All]", ("docs", "test-all")),
+        ("-e '.[docs]'", ("docs",)),
+        (".", ()),
+        (".[docs]", ("docs",)),
+    ],
+)
+def test_editable_self_install_lines(tmp_path: Path, line: str, extras: tuple[str, ...]) -> None:
+    (tmp_path / "r.txt").write_text(f"alpha\n{line}\n")
+    project: list[tuple[str, ...]] = []
+    reqs, _ = read_requirements_file(tmp_path / "r.txt", root=tmp_path, project=project)
+    assert reqs == ["alpha"]
+    assert project == [extras]
+
+
+def test_editable_self_install_from_a_nested_file(tmp_path: Path) -> None:
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "dev.txt").write_text("-e ..[test]\n")
+    (tmp_path / "requirements.txt").write_text("-r requirements/dev.txt\n")
+    project: list[tuple[str, ...]] = []
+    read_requirements_file(tmp_path / "requirements.txt", root=tmp_path, project=project)
+    assert project == [("test",)]
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ("-e ../other", "pitstop installs only this project editable"),
+        ("-e git+https://example.invalid/x.git#egg=x", "pitstop installs only this project editable"),
+        ("-e .[bad name!]", "invalid extra name"),
+        ("-e", "pitstop installs only this project editable"),
+    ],
+)
+def test_editable_install_of_anything_else_is_an_error_with_the_fix(
+    tmp_path: Path, line: str, needle: str
+) -> None:
+    (tmp_path / "other").mkdir()
+    (tmp_path / "r.txt").write_text(f"{line}\n")
+    with pytest.raises(ConfigError) as info:
+        read_requirements_file(tmp_path / "r.txt", root=tmp_path, project=[])
+    assert needle in info.value.message and "r.txt:1" in info.value.message
+    assert info.value.fix
+
+
+_SELF = (
+    '[project]\nname = "proj"\nversion = "1"\ndependencies = ["gamma"]\n'
+    '[project.optional-dependencies]\ndocs = ["delta"]\ntest = ["pytest", "proj[docs]"]\n'
+)
+
+
+def test_editable_self_line_means_install_project_plus_extras(tmp_path: Path) -> None:
+    """httpx-style requirements.txt: `-e .[test]` next to plain requirements."""
+    (tmp_path / "requirements.txt").write_text("# dev\n-e .[test]\nalpha\n")
+    (tmp_path / "pyproject.toml").write_text(
+        _SELF + '[tool.pitstop]\nrequirements-files = ["requirements.txt"]\n'
+    )
+    project = config.load(tmp_path)
+    from_file = collect(project, project.env("default"))
+    assert from_file.install_project
+    assert from_file.requirements == ("alpha", "delta", "gamma", "pytest")
+    assert from_file.warnings == ()
+    # The same inputs spelled in [tool.pitstop] lock identically.
+    (tmp_path / "pyproject.toml").write_text(
+        _SELF + '[tool.pitstop]\nrequirements = ["alpha"]\ninstall-project = true\nextras = ["test"]\n'
+    )
+    spelled = collect(config.load(tmp_path), config.load(tmp_path).env("default"))
+    assert spelled.hash == from_file.hash
+
+
+def test_editable_self_line_with_an_undefined_extra_warns(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("-e .[docs,nope]\n")
+    (tmp_path / "pyproject.toml").write_text(
+        _SELF + '[tool.pitstop]\nrequirements-files = ["requirements.txt"]\n'
+    )
+    project = config.load(tmp_path)
+    inputs = collect(project, project.env("default"))
+    assert inputs.requirements == ("delta", "gamma")
+    assert len(inputs.warnings) == 1 and "no extra 'nope'" in inputs.warnings[0]
+
+
+def test_editable_self_line_without_a_project_table(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("-e .\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.pitstop]\nrequirements-files = ["requirements.txt"]\n')
+    project = config.load(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        collect(project, project.env("default"))
+    assert "'-e .'" in info.value.message
+    assert "[project]" in (info.value.fix or "")
 
 
 def test_requirements_file_cycle_and_missing(tmp_path: Path) -> None:

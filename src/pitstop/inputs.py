@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import ConfigError
 from pitstop.requirements import (
@@ -61,10 +63,29 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
     constraints: list[str] = []
     warnings: list[str] = []
     read: list[Path] = []
+    self_installs: list[tuple[str, ...]] = []  # `-e .[a,b]` lines: this project + those extras
     for name in src.requirements_files:
-        file_reqs, file_cons = read_requirements_file(project.root / name, root=project.root, files=read)
+        file_reqs, file_cons = read_requirements_file(
+            project.root / name, root=project.root, files=read, project=self_installs
+        )
         reqs += file_reqs
         constraints += file_cons
+    install_project = src.install_project or bool(self_installs)
+    meta = project.pyproject.get("project") or {}
+    extras = list(src.extras)
+    defined = meta.get("optional-dependencies")
+    defined_names = {canonicalize_name(k) for k in defined} if isinstance(defined, dict) else set()
+    for more in self_installs:
+        for extra in more:
+            if extra in extras or canonicalize_name(extra) in map(canonicalize_name, extras):
+                continue
+            if extra not in defined_names:  # as uv and pip do: warn, install the rest
+                warnings.append(
+                    f"-e .[{extra}] in a requirements file: this project defines no extra {extra!r}; "
+                    "ignored (add it to [project.optional-dependencies] or drop it from the line)"
+                )
+                continue
+            extras.append(extra)
     if src.dependency_groups:
         groups = project.pyproject.get("dependency-groups")
         if not isinstance(groups, dict):
@@ -74,15 +95,20 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
             )
         for group in src.dependency_groups:
             reqs += dependency_group(groups, group, where=f"{where} dependency-groups")
-    meta = project.pyproject.get("project") or {}
-    if (src.extras or src.install_project) and not meta.get("name"):
+    if (extras or install_project) and not meta.get("name"):
+        if self_installs and not (src.extras or src.install_project):
+            raise ConfigError(
+                f"{where}: '-e .' in a requirements file installs this project, but pyproject.toml "
+                "has no [project] table",
+                fix="add [project] with a name to pyproject.toml, or remove the '-e .' line",
+            )
         raise ConfigError(
             f"{where}: extras and install-project need a [project] table in pyproject.toml",
             fix="add [project] with a name, or remove extras / install-project",
         )
-    for extra in src.extras:
+    for extra in extras:
         reqs += project_extra(meta, extra, where=f"{where} extras")
-    if src.install_project:
+    if install_project:
         reqs += [str(d) for d in meta.get("dependencies", [])]
     for import_name, value in src.libraries:
         req = library_requirement(import_name, value, where=f"{where} libraries.{import_name}")
@@ -106,7 +132,7 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
         "requirements": list(normalized),
         "constraints": list(normalized_constraints),
         "python": python if not Path(python).is_absolute() else "path:" + python,
-        "install-project": src.install_project,
+        "install-project": install_project,
         "index": index,
         "environments": list(settings.environments),
         "lock-runtime": settings.lock_runtime,
@@ -116,7 +142,7 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
         requirements=normalized,
         constraints=normalized_constraints,
         python=python,
-        install_project=src.install_project,
+        install_project=install_project,
         index=tuple(sorted(index.items())),
         environments=settings.environments,
         lock_runtime=settings.lock_runtime,

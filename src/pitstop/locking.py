@@ -78,6 +78,17 @@ def uv_index_args(project: Project, env: EnvSpec) -> list[str]:
     return index_args(project, env) + ([] if env.settings.allow_build else ["--no-build"])
 
 
+def uv_warnings(output: str) -> list[str]:
+    """uv's own ``warning:`` lines (an extra the package does not define, a yanked version, ...),
+    which pitstop relays instead of hiding them with ``--quiet``."""
+    out = []
+    for line in output.splitlines():
+        text = re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
+        if text.startswith("warning: ") and text[9:] not in out:
+            out.append(text[9:])
+    return out
+
+
 def lock_env(
     project: Project,
     env: EnvSpec,
@@ -123,7 +134,6 @@ def lock_env(
             "--generate-hashes",
             "--no-header",
             "--no-config",
-            "--quiet",
             "--python",
             interpreter,
             "--python-version",
@@ -141,7 +151,9 @@ def lock_env(
         for package in upgrade_packages:
             argv += ["--upgrade-package", package]
         try:
-            run(argv, env=scrubbed_env(), cwd=project.root)
+            proc = run(argv, env=scrubbed_env(), cwd=project.root)
+            for warning in uv_warnings(proc.stdout or ""):
+                reporter.warn(f"{env.name}: {warning}")
         except CommandError as exc:
             raise ProvisionError(
                 f"could not resolve env {env.name!r}:\n{_uv_message(exc.output)}",

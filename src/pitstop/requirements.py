@@ -94,18 +94,43 @@ def _library_specifier(version: str, *, where: str, fix: str) -> str:
         raise ConfigError(f"{where}: invalid version {version!r}", fix=fix) from None
 
 
+_SELF_LINE = re.compile(r"^(?P<path>[^\[\]\s]+)\s*(?:\[(?P<extras>[^\]]*)\])?$")
+_EXTRA_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+
+def _self_install(arg: str, *, base: Path, root: Path, where: str, fix: str) -> tuple[str, ...] | None:
+    """The extras of ``arg`` when it names the project itself (``.``, ``./``, ``.[a,b]``, the
+    root's path relative to ``base``), else None."""
+    match = _SELF_LINE.match(arg.strip().strip("'\""))
+    if not match or "://" in match["path"] or match["path"].startswith(("git+", "hg+", "svn+", "bzr+")):
+        return None
+    if (base / match["path"]).resolve() != root.resolve():
+        return None
+    extras = [e.strip() for e in (match["extras"] or "").split(",") if e.strip()]
+    for extra in extras:
+        if not _EXTRA_NAME.match(extra):
+            raise ConfigError(f"{where}: invalid extra name {extra!r}", fix=fix)
+    return tuple(canonicalize_name(e) for e in extras)
+
+
 def read_requirements_file(
     path: Path,
     *,
     root: Path,
     _seen: frozenset[Path] = frozenset(),
     files: list[Path] | None = None,
+    project: list[tuple[str, ...]] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Read a pip-style requirements file into (requirements, constraints).
 
     Supports comments, line continuations, ``-r``/``--requirement`` and
     ``-c``/``--constraint`` (relative to the including file). Any other option line is an
     error rather than silently ignored, because pitstop owns index and install options.
+
+    ``-e .`` / ``-e .[a,b]`` (or ``.`` / ``.[a,b]``) naming the project root itself means
+    "install this project with these extras": with a ``project`` list each such line appends
+    its extras there (the caller turns them into ``install-project`` + ``extras``); without
+    one it is an error. An editable install of anything else stays an error with the fix.
     """
     shown = _display(path, root)
     fix = f"remove the line from {shown}; index options belong in [tool.pitstop]"
@@ -133,7 +158,7 @@ def read_requirements_file(
                 if not arg:
                     raise ConfigError(f"{where}: {option} needs a file name", fix=fix)
                 sub_r, sub_c = read_requirements_file(
-                    path.parent / arg, root=root, _seen=_seen | {real}, files=files
+                    path.parent / arg, root=root, _seen=_seen | {real}, files=files, project=project
                 )
                 if option in ("-r", "--requirement"):
                     reqs += sub_r
@@ -141,9 +166,24 @@ def read_requirements_file(
                 else:
                     constraints += sub_r + sub_c
                 continue
+            if option in ("-e", "--editable"):
+                extras = _self_install(arg, base=path.parent, root=root, where=where, fix=fix)
+                if extras is not None and project is not None:
+                    project.append(extras)
+                    continue
+                raise ConfigError(
+                    f"{where}: {option} {arg}: pitstop installs only this project editable",
+                    fix=f"in {shown}, write '-e .' (or '-e .[extra]') for this project, and a plain "
+                    "requirement ('name', or 'name @ git+https://...') for anything else",
+                )
             raise ConfigError(f"{where}: option {option!r} is not supported here", fix=fix)
         if " -" in line or "\t-" in line:
             raise ConfigError(f"{where}: per-requirement options are not supported", fix=fix)
+        if project is not None and line.startswith((".", "/")):
+            extras = _self_install(line, base=path.parent, root=root, where=where, fix=fix)
+            if extras is not None:
+                project.append(extras)
+                continue
         parse_requirement(line, where=where, fix=f"correct line {lineno} of {shown}")
         reqs.append(line)
     return reqs, constraints
