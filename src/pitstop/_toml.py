@@ -15,7 +15,11 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 
 def loads(text: str, *, source: Path) -> dict[str, Any]:
-    """Parse ``text``; a syntax error names ``source`` and the position."""
+    """Parse ``text``; a syntax error names ``source`` and the position.
+
+    Arrays or inline tables nested thousands deep make tomllib recurse until Python's limit:
+    that is bad input too, not a crash.
+    """
     try:
         data: dict[str, Any] = tomllib.loads(text)
         return data
@@ -23,14 +27,21 @@ def loads(text: str, *, source: Path) -> dict[str, Any]:
         raise ConfigError(
             f"{source}: not valid TOML: {exc}", fix=f"correct the syntax of {source.name}"
         ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{source}: arrays or tables are nested too deeply",
+            fix=f"flatten the nesting in {source.name}",
+        ) from None
 
 
 def load(path: Path) -> dict[str, Any]:
-    """Read and parse the TOML file at ``path``."""
+    """Read (bounded: a regular file, size-capped) and parse the TOML file at ``path``."""
+    from pitstop.reading import UnreadableFile, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text", fix=f"save {path.name} as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc.strerror}", fix="check the file") from None
+        text = read_text(path)
+    except UnreadableFile as exc:
+        raise ConfigError(
+            f"{path}: cannot be read: {exc.reason}", fix=f"make {path.name} a regular UTF-8 text file"
+        ) from None
     return loads(text, source=path)

@@ -16,7 +16,8 @@ from typing import Any
 from pitstop import _toml
 from pitstop.errors import ConfigError, NoConfigError
 
-ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# Used with fullmatch: "$" would also match before a trailing newline ("x\n").
+ENV_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 DEFAULT_ENV = "default"
 KINDS = ("managed", "system", "venv", "uv", "poetry", "pyenv", "conda", "docker", "auto")
 
@@ -198,10 +199,14 @@ def find_root(start: Path) -> tuple[Path, Path]:
 
 
 def _read_text(path: Path) -> str:
+    from pitstop.reading import UnreadableFile, read_text
+
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}", fix=f"check {path.name}") from None
+        return read_text(path)
+    except UnreadableFile as exc:
+        raise ConfigError(
+            f"{path}: cannot be read: {exc.reason}", fix=f"make {path.name} a regular UTF-8 text file"
+        ) from None
 
 
 def _tool(path: Path, text: str) -> Mapping[str, Any]:
@@ -232,6 +237,13 @@ def load(project: Path | None = None, *, environ: Mapping[str, str] | None = Non
         root, config_file = find_root(Path.cwd())
     pyproject_path = root / "pyproject.toml"
     pyproject = _toml.load(pyproject_path) if pyproject_path.is_file() else {}
+    for key in ("project", "tool", "dependency-groups"):
+        if key in pyproject and not isinstance(pyproject[key], Mapping):
+            raise ConfigError(
+                f"{pyproject_path.name}: {key} must be a table, not {type(pyproject[key]).__name__}",
+                fix=f"write it as a [{key}] table in pyproject.toml",
+                file=os.path.relpath(pyproject_path),
+            )
     if config_file.name == "pitstop.toml":
         table: Any = _toml.load(config_file)
         if "pitstop" in (pyproject.get("tool") or {}):
@@ -284,7 +296,7 @@ def _parse_envs(table: Mapping[str, Any], *, root: Path, where: _Where) -> dict[
     if not isinstance(named, Mapping):
         raise ConfigError(f"{where.key('envs')} must be a table", fix="use [tool.pitstop.envs.NAME]")
     for name, body in named.items():
-        if not ENV_NAME.match(name):
+        if not ENV_NAME.fullmatch(name):
             raise ConfigError(
                 f"{where.key('envs')}: bad env name {name!r} (env names use lower-case letters, "
                 "digits, - and _, start with a letter or digit, and have at most 64 characters)",
@@ -313,6 +325,15 @@ def _check_type(value: object, expected: type, *, key: str) -> None:
         )
 
 
+def _check_strings(value: object, *, key: str) -> None:
+    """No control character in a setting: its text reaches a command line or a path."""
+    from pitstop.requirements import check_text
+
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str):
+            check_text(text, where=key, fix=f"remove the control character from {key.split(': ', 1)[-1]}")
+
+
 def _settings(
     body: Mapping[str, Any], inherited: Settings, *, root: Path, where: _Where, env: str | None
 ) -> Settings:
@@ -326,6 +347,7 @@ def _settings(
         if key in CHOICES and value not in CHOICES[key]:
             choices = " | ".join(f'"{c}"' for c in CHOICES[key])
             raise ConfigError(f"{name}: {value!r} is not one of {choices}", fix=f"set {key} to {choices}")
+        _check_strings(value, key=name)
         if expected is list:
             value = tuple(value)
         values[key.replace("-", "_")] = value
@@ -394,6 +416,7 @@ def _env(
             )
     kind = body.get("kind", "managed")
     _check_type(kind, str, key=where.key("kind", scope))
+    _check_strings(kind, key=where.key("kind", scope))
     if kind not in KINDS and not _third_party_kind(kind):
         raise ConfigError(
             f"{where.key('kind', scope)}: unknown kind {kind!r}",
@@ -408,6 +431,7 @@ def _env(
                     f"{where.key(key, scope)}: {kind} envs are not built by pitstop",
                     fix=f'remove {key}, or use kind = "managed"',
                 )
+            _check_strings(body[key], key=where.key(key, scope))
             values[key.replace("-", "_")] = tuple(body[key]) if expected is list else body[key]
     if "libraries" in values:
         values["libraries"] = tuple(sorted(values["libraries"].items()))
@@ -420,6 +444,7 @@ def _env(
                     f"{where.key(key, scope)}: only adopted kinds take {key}",
                     fix=f"remove {key}, or set kind (venv, uv, poetry, conda, docker, ...)",
                 )
+            _check_strings(body[key], key=where.key(key, scope))
             options.append((key, body[key]))
     table = f"[{where.prefix}envs.{name}]" if named else f"[{where.prefix[:-1]}]"
     spec = EnvSpec(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -14,6 +16,7 @@ from pitstop.requirements import (
     inputs_hash,
     library_requirement,
     normalize,
+    parse_requirement,
     project_extra,
     read_requirements_file,
     redact_url,
@@ -41,6 +44,17 @@ class Inputs:
     def request(self) -> PythonRequest:
         """The parsed python request."""
         return parse_request(self.python)
+
+
+def project_dependencies(meta: Mapping[str, Any]) -> list[str]:
+    """``project.dependencies``, each one validated (they reach the installer too)."""
+    fix = "correct [project] dependencies in pyproject.toml (PEP 508 requirement strings)"
+    deps = meta.get("dependencies", [])
+    if not isinstance(deps, list):
+        raise ConfigError("pyproject.toml: project.dependencies must be a list of strings", fix=fix)
+    for number, dep in enumerate(deps):
+        parse_requirement(dep, where=f"pyproject.toml: project.dependencies[{number}]", fix=fix)
+    return list(deps)
 
 
 def python_request(project: Project, env: EnvSpec) -> str:
@@ -109,7 +123,7 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
     for extra in extras:
         reqs += project_extra(meta, extra, where=f"{where} extras")
     if install_project:
-        reqs += [str(d) for d in meta.get("dependencies", [])]
+        reqs += project_dependencies(meta)
     for import_name, value in src.libraries:
         req = library_requirement(import_name, value, where=f"{where} libraries.{import_name}")
         if req is None:

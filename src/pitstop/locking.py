@@ -116,9 +116,9 @@ def lock_env(
     with tempfile.TemporaryDirectory(prefix="pitstop-lock-") as tmp:
         work = Path(tmp)
         req_in = work / "requirements.in"
-        lines = list(inputs.requirements)
+        lines = rendered(inputs.requirements)
         if inputs.install_project:
-            lines.append(f"-e {project.root}")
+            lines.append(f"-e {_local_path(project.root)}")
         req_in.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
         out = work / "pylock.toml"
         if path.is_file() and not upgrade and _usable(path):
@@ -144,7 +144,7 @@ def lock_env(
         ]
         if inputs.constraints:
             cons = work / "constraints.txt"
-            cons.write_text("".join(f"{c}\n" for c in inputs.constraints), encoding="utf-8")
+            cons.write_text("".join(f"{c}\n" for c in rendered(inputs.constraints)), encoding="utf-8")
             argv += ["--constraint", str(cons)]
         if upgrade:
             argv.append("--upgrade")
@@ -201,6 +201,29 @@ def lock_env(
     changed = _write_if_changed(path, text)
     reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {len(packages)} packages")
     return LockResult(env=env.name, path=path, changed=changed, packages=len(packages))
+
+
+def rendered(requirements: Sequence[str]) -> list[str]:
+    """The lines uv reads: each requirement parsed and rendered by ``packaging`` (the sources
+    were validated already; this is the only text that reaches the installer)."""
+    from packaging.requirements import Requirement
+
+    from pitstop.requirements import render
+
+    return [render(Requirement(text)) for text in requirements]
+
+
+def _local_path(path: Path) -> str:
+    from pitstop.errors import ConfigError
+    from pitstop.requirements import control_character
+
+    text = str(path)
+    if control_character(text) is not None or text.startswith("-"):
+        raise ConfigError(
+            f"the project path {text!r} holds a control character",
+            fix="move the project to a directory whose name has no control characters",
+        )
+    return text
 
 
 def _input_files(project: Project, inputs: Inputs) -> list[str] | None:

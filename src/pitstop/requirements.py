@@ -24,15 +24,51 @@ from pitstop.errors import ConfigError
 _BARE_VERSION = re.compile(r"^\d+(\.\d+)*([abc]|rc|\.post|\.dev)?\d*$")
 _PESSIMISTIC = re.compile(r"^~>\s*(\S+)$")
 _GROUP_NAME = re.compile(r"[-_.]+")
+# C0 controls but tab, DEL, C1 controls and the Unicode line/paragraph separators: any of them
+# inside a requirement could end a line of the file an installer reads and start an option.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+#: Nested ``-r``/``-c`` includes deeper than this are a config error, not a RecursionError.
+MAX_INCLUDE_DEPTH = 32
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in ``text`` (as ``\\x0a``-style text), or None."""
+    match = _CONTROL.search(text)
+    return None if match is None else f"\\x{ord(match.group()):02x}"
+
+
+def check_text(text: str, *, where: str, fix: str) -> None:
+    """Refuse ``text`` (a requirement, URL, name) holding a control character."""
+    bad = control_character(text)
+    if bad is not None:
+        raise ConfigError(f"{where}: {text!r} holds a control character ({bad})", fix=fix)
 
 
 def parse_requirement(text: str, *, where: str, fix: str) -> Requirement:
-    """Parse one PEP 508 requirement or raise a :class:`ConfigError` that says where it was."""
+    """Parse one PEP 508 requirement or raise a :class:`ConfigError` that says where it was.
+
+    A control character anywhere (even inside a URL or a marker's quoted string, which PEP 508
+    grammar lets through) is refused: the text is untrusted and ends up in a file uv reads.
+    """
+    if not isinstance(text, str):
+        raise ConfigError(f"{where}: {text!r} is not a requirement string", fix=fix)
+    check_text(text, where=where, fix=fix)
     try:
         return Requirement(text)
     except InvalidRequirement as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid"
         raise ConfigError(f"{where}: invalid requirement {text!r}: {first}", fix=fix) from None
+
+
+def render(requirement: Requirement) -> str:
+    """The one line an installer reads for ``requirement``: packaging's rendering of the
+    parsed value, checked once more so no path can put a second line into the file."""
+    text = str(requirement)
+    bad = control_character(text)
+    if bad is not None or text.lstrip().startswith("-"):
+        # parse_requirement refuses this earlier; reaching here is a pitstop bug (exit 4).
+        raise RuntimeError(f"refusing to pass {text!r} to an installer")
+    return text
 
 
 def redact_url(url: str) -> str:
@@ -131,27 +167,39 @@ def read_requirements_file(
     "install this project with these extras": with a ``project`` list each such line appends
     its extras there (the caller turns them into ``install-project`` + ``extras``); without
     one it is an error. An editable install of anything else stays an error with the fix.
+
+    The file is untrusted: only a regular file of bounded size is read, includes nest at most
+    :data:`MAX_INCLUDE_DEPTH` deep, and a control character on any line is an error.
     """
+    from pitstop.reading import UnreadableFile, read_text
+
     shown = _display(path, root)
     fix = f"remove the line from {shown}; index options belong in [tool.pitstop]"
-    real = path.resolve()
+    if len(_seen) >= MAX_INCLUDE_DEPTH:
+        raise ConfigError(
+            f"{shown}: -r/-c includes nest more than {MAX_INCLUDE_DEPTH} deep",
+            fix=f"flatten the chain of -r includes that leads to {shown}",
+        )
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop on older Pythons
+        real = path
     if files is not None:
         files.append(real)
     if real in _seen:
         raise ConfigError(f"{shown}: includes itself", fix=f"remove the cyclic -r from {shown}")
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
+        text = read_text(path)
+    except UnreadableFile as exc:
         raise ConfigError(
-            f"requirements file {shown} cannot be read",
-            fix=f"create {shown} or remove it from requirements-files",
+            f"requirements file {shown} cannot be read: {exc.reason}",
+            fix=f"create {shown} as a regular text file, or remove it from requirements-files",
         ) from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{shown}: not UTF-8 text", fix=f"save {shown} as UTF-8") from None
     reqs: list[str] = []
     constraints: list[str] = []
     for lineno, line in _logical_lines(text):
         where = f"{shown}:{lineno}"
+        check_text(line, where=where, fix=f"remove the control character from line {lineno} of {shown}")
         if line.startswith("-"):
             option, _, arg = _split_option(line)
             if option in ("-r", "--requirement", "-c", "--constraint"):
@@ -192,7 +240,7 @@ def read_requirements_file(
 def _display(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    except (OSError, RuntimeError, ValueError):  # outside the root, or a symlink loop
         return path.name
 
 
@@ -209,7 +257,11 @@ def _split_option(line: str) -> tuple[str, str, str]:
 def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
     buffer = ""
     start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Lines end at LF only (a CRLF file is fine): str.splitlines() would also split at \x1c,
+    # \x85 or \u2028 and hide a control character from the check, and misnumber lines.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if raw.endswith("\r"):
+            raw = raw[:-1]
         if not buffer:
             start = number
         line = re.sub(r"(^|\s)#.*$", "", raw)
@@ -248,7 +300,7 @@ def _expand_group(table: Mapping[str, Any], name: str, *, where: str, stack: tup
     out: list[str] = []
     for item in items:
         if isinstance(item, str):
-            parse_requirement(item, where=f"[dependency-groups].{name}", fix=fix)
+            parse_requirement(item, where=f"pyproject.toml: [dependency-groups].{name}", fix=fix)
             out.append(item)
         elif isinstance(item, Mapping) and set(item) == {"include-group"}:
             include = item["include-group"]
@@ -281,8 +333,15 @@ def project_extra(project: Mapping[str, Any], extra: str, *, where: str) -> list
         done.add(name)
         if name not in extras:
             raise ConfigError(f"{where}: this project has no extra {name!r}", fix=fix)
-        for text in extras[name]:
-            req = parse_requirement(str(text), where=f"optional-dependencies.{name}", fix=fix)
+        items = extras[name]
+        if not isinstance(items, list):
+            raise ConfigError(
+                f"pyproject.toml: [project.optional-dependencies].{name} must be a list", fix=fix
+            )
+        for text in items:
+            req = parse_requirement(
+                text, where=f"pyproject.toml: [project.optional-dependencies].{name}", fix=fix
+            )
             if self_name and canonicalize_name(req.name) == self_name:
                 pending += [canonicalize_name(e) for e in req.extras]
             else:
