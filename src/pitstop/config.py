@@ -130,7 +130,7 @@ class Project:
             return self.envs[name]
         except KeyError:
             known = ", ".join(sorted(self.envs))
-            if not ENV_NAME.match(name):
+            if not ENV_NAME.fullmatch(name):
                 raise ConfigError(
                     f"{name!r} is not a valid env name (known: {known})",
                     fix=f"use one of: {known}; a new env needs a table such as "
