@@ -430,3 +430,56 @@ def test_sync_copy_without_the_project_is_a_valid_absolute_lock(
         for p in data["packages"]
         for w in p["wheels"]
     )
+
+
+def test_the_old_prev_is_deleted_only_after_the_lock_is_released(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The swap renames the old venv.prev aside under the lock; the deletion runs after the
+    lock is free (so the swap's cost does not grow with the env), and leaves nothing."""
+    import fcntl
+
+    from pitstop import swap
+
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    pyproject = root / "pyproject.toml"
+    assert cli("setup", cwd=root)[0] == 0
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["gamma"]'))
+    assert cli("setup", cwd=root)[0] == 0  # venv.prev = generation 0
+    old_prev_marker = (store(root) / "venv.prev" / ".pitstop-state.json").read_text()
+    seen: list[tuple[bool, list[str]]] = []
+    real_sweep = swap.sweep
+
+    def watching_sweep(where: Path) -> None:
+        fd = os.open(where / swap.LOCKFILE, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if the lock were still held
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            free = True
+        except BlockingIOError:
+            free = False
+        finally:
+            os.close(fd)
+        trash = [p for p in where.iterdir() if p.name.startswith(".trash-")]
+        markers = [(p / ".pitstop-state.json").read_text() for p in trash]
+        seen.append((free, markers))
+        real_sweep(where)
+
+    monkeypatch.setattr(swap, "sweep", watching_sweep)
+    pyproject.write_text(pyproject.read_text().replace('["gamma"]', '["beta"]'))
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert seen == [(True, [old_prev_marker])]  # set aside whole, deleted with the lock free
+    assert generation(root) == 2 and generation(root, "venv.prev") == 1
+    assert stray(root) == []
+
+
+def test_trash_a_killed_command_left_is_swept_by_the_next_build(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    leftover = store(root) / ".trash-0123456789ab"
+    (leftover / "lib").mkdir(parents=True)
+    (leftover / "lib" / "file.py").write_text("x = 1\n")
+    assert cli("setup", cwd=root)[0] == 0
+    assert stray(root) == []

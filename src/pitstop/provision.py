@@ -170,14 +170,17 @@ class Provisioner:
         from pitstop.store import ensure_location
 
         ensure_location(store.parent)
-        with EnvLock(store / swap.LOCKFILE, self.reporter):
-            repaired = swap.recover(store)
-            if repaired:
-                self.reporter.step(f"{env.name}: {repaired}")
-            ready = self.status(env, inputs)
-            if not ready.ready:
-                self._build(env, inputs, ready.reason)
+        try:
+            with EnvLock(store / swap.LOCKFILE, self.reporter):
+                repaired = swap.recover(store)
+                if repaired:
+                    self.reporter.step(f"{env.name}: {repaired}")
                 ready = self.status(env, inputs)
+                if not ready.ready:
+                    self._build(env, inputs, ready.reason)
+                    ready = self.status(env, inputs)
+        finally:
+            swap.sweep(store)  # delete the old venv.prev / a failed venv.new, lock released
         if not ready.ready:
             raise ProvisionError(f"env {env.name!r} is still not ready: {ready.reason}")
         return self._environment(env, ready)
@@ -252,7 +255,7 @@ class Provisioner:
         expected = select(lock, interp)
         installer = installers.get(env.settings.installer, self.project, env, self.reporter)
         self.reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
-        swap.trash(new)
+        swap.set_aside(new)
         with _terminate_as_interrupt():
             try:
                 installer.create(new, interp)
@@ -284,7 +287,7 @@ class Provisioner:
                 )
                 swap.crashpoint("after-marker")
             except BaseException:
-                swap.trash(new)
+                swap.set_aside(new)  # deleted by ensure()'s sweep once the lock is free
                 raise
             swap.commit(store, generation=generation, keep_previous=env.settings.keep_previous)
         kept = "previous kept as venv.prev" if (store / swap.PREV).exists() else "no previous env"

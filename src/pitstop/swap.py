@@ -5,10 +5,15 @@ elsewhere (or on filesystems without it) a journaled rename sequence whose every
 next command can finish. The journal is written only once the new env is complete and its
 marker is on disk, so recovery always rolls *forward* from a journal and discards a
 ``venv.new`` that has none.
+
+Nothing here deletes a tree while the env lock is held: what goes (the old ``venv.prev``, a
+discarded ``venv.new``) is renamed to ``.trash-*`` under the lock, and :func:`sweep` deletes
+it after the lock is released, so a swap costs the same at 5 and 5,000 packages.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -80,13 +85,39 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
+def set_aside(path: Path) -> None:
+    """Rename a directory to a ``.trash-*`` name in its parent (atomic, constant time).
+
+    The caller may hold the env lock: the slow deletion is left to :func:`sweep`, which runs
+    after the lock is released, so no swap ever waits for a tree of files to be deleted.
+    """
+    if not path.exists() and not path.is_symlink():
+        return
+    os.rename(path, path.parent / f"{_TRASH}{uuid.uuid4().hex[:12]}")
+
+
 def trash(path: Path) -> None:
-    """Remove a directory: first renamed out of the way (atomic), then deleted."""
+    """Remove a directory now: first renamed out of the way (atomic), then deleted."""
     if not path.exists() and not path.is_symlink():
         return
     target = path.parent / f"{_TRASH}{uuid.uuid4().hex[:12]}"
     os.rename(path, target)
     shutil.rmtree(target, ignore_errors=True)
+
+
+def sweep(store: Path) -> None:
+    """Delete every ``.trash-*`` entry of ``store``: what this process set aside and what a
+    killed one left. Run without the env lock; two sweeps racing each other are harmless."""
+    try:
+        entries = [e for e in os.scandir(store) if e.name.startswith(_TRASH)]
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 def _write_journal(store: Path, data: dict[str, object]) -> None:
@@ -130,12 +161,12 @@ def _promote(store: Path, source_name: str, generation: int, *, keep_previous: b
         if leftover == prev or not leftover.exists():
             continue
         if keep_previous and state.generation(leftover) >= 0:
-            trash(prev)
+            set_aside(prev)
             os.rename(leftover, prev)
         else:
-            trash(leftover)
+            set_aside(leftover)
     if not keep_previous:
-        trash(prev)
+        set_aside(prev)
     fsync_dir(store)
 
 
@@ -209,13 +240,12 @@ def recover(store: Path) -> str | None:
         _clear_journal(store)
     venv, new, old = store / VENV, store / NEW, store / OLD
     if new.exists():
-        trash(new)
+        set_aside(new)
         done = done or "discarded an interrupted build (venv.new)"
     if old.exists():
         if not venv.exists() and state.generation(old) >= 0:
             os.rename(old, venv)
         else:
-            trash(old)
-    for entry in store.glob(f"{_TRASH}*"):
-        shutil.rmtree(entry, ignore_errors=True)
+            set_aside(old)
+    # Leftover ``.trash-*`` entries are deleted by the caller's sweep() once the lock is free.
     return done

@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
             (store / swap.JOURNAL).unlink(missing_ok=True)
             for name in (swap.NEW, swap.OLD, swap.VENV, swap.PREV):
                 swap.trash(store / name)
-            swap.recover(store)  # removes leftover trash
+            swap.recover(store)
+        swap.sweep(store)  # what was set aside, and trash a killed command left
         ctx.reporter.step(f"cleaned {env.name} ({store})")
     return READY

@@ -18,10 +18,13 @@ def run(args: argparse.Namespace) -> int:
         store = ctx.project.store(env)
         if not (store / swap.PREV).exists() and not (store / swap.JOURNAL).exists():
             swap.rollback(store)  # raises "no previous env" before anything is created
-        with EnvLock(store / swap.LOCKFILE, ctx.reporter):
-            repaired = swap.recover(store)
-            if repaired:
-                ctx.reporter.step(f"{env.name}: {repaired}")
-            before, after = swap.rollback(store)
+        try:
+            with EnvLock(store / swap.LOCKFILE, ctx.reporter):
+                repaired = swap.recover(store)
+                if repaired:
+                    ctx.reporter.step(f"{env.name}: {repaired}")
+                before, after = swap.rollback(store)
+        finally:
+            swap.sweep(store)  # leftovers set aside under the lock
         ctx.reporter.step(f"rolled back {env.name}: generation {before} → {after} (run it again to return)")
     return READY
