@@ -9,6 +9,15 @@ from types import TracebackType
 
 from pitstop.output import Reporter
 
+_HELD: dict[int, Path] = {}
+
+
+def held_fds() -> tuple[int, ...]:
+    """The descriptors of the env locks this process holds. Children inherit them, so a lock
+    stays held until pitstop *and* every child it started have exited: another pitstop never
+    recovers (deletes) a ``venv.new`` an installer is still writing."""
+    return tuple(_HELD)
+
 
 class EnvLock:
     """Exclusive lock held while an env is built, swapped, rolled back or cleaned."""
@@ -41,6 +50,7 @@ class EnvLock:
             os.close(fd)
             raise
         self._fd = fd
+        _HELD[fd] = self.path
         return self
 
     def __exit__(
@@ -50,5 +60,6 @@ class EnvLock:
         tb: TracebackType | None,
     ) -> None:
         if self._fd is not None:
-            os.close(self._fd)  # closing releases the lock
+            _HELD.pop(self._fd, None)
+            os.close(self._fd)  # closing releases the lock (once no child holds it either)
             self._fd = None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 
 from pitstop.errors import CommandError, ProvisionError
@@ -56,6 +59,41 @@ def scrubbed_env(
     return env
 
 
+def _pdeathsig() -> object:
+    """``prctl(PR_SET_PDEATHSIG, SIGKILL)`` bound in the parent (nothing is loaded after fork)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    return prctl
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_setup(parent: int, prctl: object) -> None:
+    """In the child between fork and exec: its own process group (a Ctrl-C or SIGKILL sent to
+    pitstop's group is handled by pitstop, which then ends the whole child group), and on Linux
+    a parent-death signal so a SIGKILLed pitstop never leaves an installer running."""
+    os.setpgid(0, 0)
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # type: ignore[operator]
+    if os.getppid() != parent:  # pitstop died before prctl took effect
+        os._exit(1)
+
+
+def _end_group(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL the child's whole process group and reap the child."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -68,13 +106,22 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` (never through a shell) and return the completed process.
 
-    With ``capture`` stdout and stderr are captured together as text. A missing executable
-    becomes a :class:`ProvisionError` naming it; a non-zero exit with ``check`` becomes a
-    :class:`CommandError` showing the command, its exit code and the tail of its output.
+    The child runs in its own process group and (on Linux) dies with pitstop; if pitstop is
+    interrupted (Ctrl-C, SIGTERM, timeout) the child's group is killed before the exception
+    propagates. The file descriptors of the env locks pitstop holds are inherited, so an env
+    lock stays held while any child lives. With ``capture`` stdout and stderr are captured
+    together as text. A missing executable becomes a :class:`ProvisionError` naming it; a
+    non-zero exit with ``check`` becomes a :class:`CommandError` showing the command, its
+    exit code and the tail of its output.
     """
+    from functools import partial
+
+    from pitstop.flock import held_fds
+
     args = tuple(str(a) for a in argv)
+    posix = os.name == "posix"
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             args,
             env=dict(env) if env is not None else None,
             cwd=cwd,
@@ -82,8 +129,8 @@ def run(
             stderr=subprocess.STDOUT if capture else None,
             stdin=subprocess.DEVNULL,
             text=True,
-            timeout=timeout,
-            check=False,
+            pass_fds=held_fds() if posix else (),
+            preexec_fn=partial(_child_setup, os.getpid(), _prctl()) if posix else None,
         )
     except FileNotFoundError:
         raise ProvisionError(
@@ -91,6 +138,25 @@ def run(
         ) from None
     except PermissionError:
         raise ProvisionError(f"{args[0]} is not executable", fix=fix) from None
-    if check and proc.returncode != 0:
-        raise CommandError(args, proc.returncode, proc.stdout or "", fix=fix)
-    return proc
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except BaseException:
+        if posix:
+            _end_group(proc)
+        else:  # pragma: no cover - not a POSIX system
+            proc.kill()
+            proc.wait()
+        raise
+    done = subprocess.CompletedProcess(args, proc.returncode, out, None)
+    if check and done.returncode != 0:
+        raise CommandError(args, done.returncode, done.stdout or "", fix=fix)
+    return done
+
+
+_PRCTL: list[object] = []
+
+
+def _prctl() -> object:
+    if not _PRCTL:
+        _PRCTL.append(_pdeathsig())
+    return _PRCTL[0]

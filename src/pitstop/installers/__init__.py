@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from pitstop.config import EnvSpec, Project
+from pitstop.errors import ProvisionError
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
 from pitstop.runtime import Interpreter, Runtimes
@@ -29,6 +32,45 @@ class Installer(Protocol):
 
     def version(self, runtimes: Runtimes) -> str:
         """e.g. ``uv 0.8.3``."""
+
+
+def require_venv(venv: Path, env: EnvSpec) -> None:
+    """Refuse unless ``venv`` is a virtual environment right now: a real directory (not a
+    symlink) holding ``pyvenv.cfg`` and ``bin/python``. Called immediately before every
+    installer call, so an installer is never pointed at a directory whose interpreter would
+    resolve to the base interpreter behind it."""
+    flag = "" if env.name == "default" else f" -e {env.name}"
+    problem = None
+    if venv.is_symlink() or not venv.is_dir():
+        problem = "is missing" if not venv.is_symlink() else "is a symlink"
+    elif not (venv / "pyvenv.cfg").is_file() or (venv / "pyvenv.cfg").is_symlink():
+        problem = "has no pyvenv.cfg (it is not a virtual environment)"
+    elif not (venv / "bin" / "python").exists():
+        problem = "has no bin/python"
+    if problem:
+        raise ProvisionError(
+            f"refusing to install: {venv} {problem}; pitstop installs only into its own venv.new",
+            fix=f"run: pitstop setup{flag}",
+        )
+
+
+SCRATCH = ".tmp-"
+
+
+@contextmanager
+def scratch(store: Path) -> Iterator[Path]:
+    """A private working directory in the env store (removed afterwards; a killed pitstop's
+    is swept by recovery). It holds an empty ``.venv`` directory: uv's working-directory
+    discovery stops there with an error instead of finding a ``.venv`` further up."""
+    import shutil
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=store))
+    try:
+        (work / ".venv").mkdir()
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def get(name: str, project: Project, env: EnvSpec, reporter: Reporter) -> Installer:

@@ -7,7 +7,6 @@ the prefix is rewritten to the final ``venv`` path before the swap.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from pitstop.config import EnvSpec, Project
@@ -41,15 +40,30 @@ class PipInstaller:
         )
 
     def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
-        """Install each selected package pinned with all its hashes; pip picks the file."""
+        """Install each selected package pinned with all its hashes; pip picks the file.
+
+        ``expected`` is the lock's selection for the target interpreter (markers and
+        ``requires-python`` evaluated, as uv does): a package locked at two versions under
+        different markers contributes only the entry selected here.
+        """
+        from packaging.utils import canonicalize_name
+
+        from pitstop.installers import require_venv, scratch
+
         lines: list[str] = []
         links: set[str] = set()
         editables: list[str] = []
         base = lock.path.parent
+        taken: set[str] = set()
         for package in lock.packages:
             name = str(package["name"])
-            if name not in expected:
+            key = canonicalize_name(name)
+            if key not in expected or key in taken:
                 continue
+            want = expected[key]
+            if want is not None and package.get("version") is not None and str(package["version"]) != want:
+                continue
+            taken.add(key)
             directory = package.get("directory")
             if isinstance(directory, dict):
                 editables += [
@@ -70,10 +84,12 @@ class PipInstaller:
         if not self.env.settings.allow_build:
             args += ["--only-binary", ":all:"]
         python = str(venv / "bin" / "python")
-        with tempfile.TemporaryDirectory(prefix="pitstop-pip-") as tmp:
-            req = Path(tmp) / "requirements.txt"
+        with scratch(venv.parent) as tmp:
+            req = tmp / "requirements.txt"
             req.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
             if lines:
+                # PIP_REQUIRE_VIRTUALENV (always set) makes pip itself refuse a non-venv too.
+                require_venv(venv, self.env)
                 self._run(
                     [
                         python,
@@ -91,6 +107,7 @@ class PipInstaller:
                 )
             if editables:
                 flat = [e for e in editables if e]
+                require_venv(venv, self.env)
                 self._run(
                     [python, "-m", "pip", "install", "--no-deps", "--quiet", *args, *flat],
                     what="install the project",

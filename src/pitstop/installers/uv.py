@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,21 @@ def _absolute(entry: Mapping[str, Any], base: Path) -> dict[str, Any]:
     return out
 
 
+def venv_only(venv: Path) -> dict[str, str]:
+    """Environment overrides under which ``uv pip`` can find no interpreter but ``venv``'s.
+
+    uv looks at ``VIRTUAL_ENV``, then (having rejected it) at the first virtual environment
+    interpreter on ``PATH``: so ``PATH`` starts with ``venv/bin`` and drops the ``bin``
+    directories of other virtual environments (base interpreters found there are rejected
+    by uv, which never installs into one without ``--system``).
+    """
+    keep = [str(venv / "bin")]
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if entry and not (Path(entry).parent / "pyvenv.cfg").exists() and entry not in keep:
+            keep.append(entry)
+    return {"VIRTUAL_ENV": str(venv), "PATH": os.pathsep.join(keep)}
+
+
 class UvInstaller:
     """uv creates a relocatable venv, so the rename into ``venv`` needs no fix-up."""
 
@@ -88,21 +104,26 @@ class UvInstaller:
         )
 
     def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
-        """``uv pip sync`` of the lock with hashes required.
+        """``uv pip sync`` of the lock with hashes required, into ``venv`` as a venv.
 
-        uv cannot hash a local project (``install-project``), and refuses ``--require-hashes``
-        for a lock that holds one; so the rest of the lock is synced hash-checked from a copy
-        without it, then the project is installed editable on its own (``--no-deps``: its
-        dependencies are in the lock).
+        uv is pointed at ``venv`` only through ``VIRTUAL_ENV`` (never ``--python``: a path
+        whose ``pyvenv.cfg`` is gone resolves to the base interpreter, and uv installs
+        there), from a working directory holding an empty ``.venv`` decoy, so that if
+        ``VIRTUAL_ENV`` is unusable uv's own discovery fails instead of falling through to a
+        ``.venv`` further up. ``venv`` is checked to be a venv immediately before each call.
+
+        uv syncs a copy of the lock (the content pitstop read once, paths made absolute)
+        without local-project entries: uv cannot hash a local project, so the project
+        (``install-project``) is installed editable on its own afterwards (``--no-deps``).
         """
-        import tempfile
+        from pitstop.installers import scratch
 
-        python = str(venv / "bin" / "python")
         quiet = [] if self.reporter.interactive else ["--quiet"]
         directories = [p for p in lock.packages if isinstance(p.get("directory"), dict)]
-        with tempfile.TemporaryDirectory(prefix="pitstop-sync-") as tmp:
-            source = lock.path if not directories else without_directories(lock, Path(tmp))
-            self._run(
+        with scratch(venv.parent) as work:
+            source = without_directories(lock, work)
+            self._run_in(
+                venv,
                 [
                     self.uv,
                     "pip",
@@ -112,33 +133,22 @@ class UvInstaller:
                     "--preview-features",
                     "pylock",
                     "--require-hashes",
-                    "--python",
-                    python,
                     str(source),
                 ],
                 what="install the lock",
-                cwd=lock.path.parent,
+                cwd=work,
                 capture=not self.reporter.interactive,
             )
-        for package in directories:
-            directory = package["directory"]
-            target = str((lock.path.parent / directory["path"]).resolve())
-            editable = ["-e", target] if directory.get("editable") else [target]
-            self._run(
-                [
-                    self.uv,
-                    "pip",
-                    "install",
-                    *quiet,
-                    "--no-config",
-                    "--no-deps",
-                    "--python",
-                    python,
-                    *editable,
-                ],
-                what=f"install {package['name']}",
-                cwd=lock.path.parent,
-            )
+            for package in directories:
+                directory = package["directory"]
+                target = str((lock.path.parent / directory["path"]).resolve())
+                editable = ["-e", target] if directory.get("editable") else [target]
+                self._run_in(
+                    venv,
+                    [self.uv, "pip", "install", *quiet, "--no-config", "--no-deps", *editable],
+                    what=f"install {package['name']}",
+                    cwd=work,
+                )
 
     def finalize(self, venv: Path, final: Path) -> None:
         """Nothing to do: the venv is relocatable."""
@@ -147,9 +157,23 @@ class UvInstaller:
         """``uv --version`` (cached by the binary's stat)."""
         return runtimes.tool_version(self.uv, [self.uv, "--version"])
 
-    def _run(self, argv: list[str], *, what: str, cwd: Path | None = None, capture: bool = True) -> None:
+    def _run_in(self, venv: Path, argv: list[str], *, what: str, cwd: Path, capture: bool = True) -> None:
+        from pitstop.installers import require_venv
+
+        require_venv(venv, self.env)
+        self._run(argv, what=what, cwd=cwd, capture=capture, extra=venv_only(venv))
+
+    def _run(
+        self,
+        argv: list[str],
+        *,
+        what: str,
+        cwd: Path | None = None,
+        capture: bool = True,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         try:
-            run(argv, env=scrubbed_env(), cwd=cwd, capture=capture)
+            run(argv, env=scrubbed_env(extra=extra), cwd=cwd, capture=capture)
         except CommandError as exc:
             raise ProvisionError(
                 f"uv could not {what} for env {self.env.name!r}:\n{exc.output.strip()[-2000:]}",

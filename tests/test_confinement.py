@@ -1,0 +1,221 @@
+"""Confinement: installers only ever write into pitstop's own ``venv.new``.
+
+The interpreters these tests point installers at are *private copies* made in a temporary
+directory (``private_python``), never a base interpreter of this machine: if a guard under
+test regressed, the damage would land in the copy, where the test sees it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pitstop import config, lockfile
+from pitstop.errors import ProvisionError
+from pitstop.output import QUIET
+from tests.conftest import ProjectFactory
+from tests.helpers import PY
+
+Cli = Callable[..., tuple[int, str, str]]
+
+_SKIP = {"test", "tests", "__pycache__", "idlelib", "tkinter", "turtledemo", "lib2to3"}
+
+
+@pytest.fixture(scope="session")
+def private_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the interpreter running the tests (its prefix is the copy)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the interpreter copy is built for Linux layouts")
+    base = Path(sys.base_prefix)
+    stdlib = Path(sysconfig.get_paths(vars={"base": str(base), "installed_base": str(base)})["stdlib"])
+    target = tmp_path_factory.mktemp("private-python")
+    exe = Path(os.path.realpath(sys._base_executable))  # type: ignore[attr-defined]
+    (target / "bin").mkdir()
+    shutil.copy2(exe, target / "bin" / exe.name)
+    (target / "bin" / "python").symlink_to(exe.name)
+    (target / "lib").mkdir()
+    for lib in (base / "lib").glob("libpython*"):
+        shutil.copy2(lib, target / "lib" / lib.name, follow_symlinks=False)
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        if Path(directory).name == "site-packages":
+            return set(names)
+        return {n for n in names if n in _SKIP}
+
+    shutil.copytree(stdlib, target / "lib" / stdlib.name, ignore=ignore, symlinks=True)
+    python = target / "bin" / "python"
+    prefix = subprocess.run(
+        [str(python), "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if prefix != str(target):
+        pytest.skip(f"this interpreter cannot run from a copy (prefix {prefix})")
+    return python
+
+
+def site_listing(python: Path) -> list[str]:
+    """Everything in the site-packages of the interpreter at ``python`` (recursive)."""
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    root = Path(purelib)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")) if root.is_dir() else []
+
+
+def _locked(make_project: ProjectFactory, cli: Cli, installer: str = "uv") -> tuple[Path, config.Project]:
+    root = make_project(f'installer = "{installer}"\nrequirements = ["beta"]\n', python=PY)
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    return root, config.load(root)
+
+
+def _broken_new(root: Path, python: Path, *, pip: bool = False) -> Path:
+    """A ``venv.new`` made from ``python`` whose ``pyvenv.cfg`` was then removed."""
+    from pitstop.uvbin import find_uv
+
+    new = root / ".pitstop" / "default" / "venv.new"
+    new.parent.mkdir(parents=True)
+    if pip:
+        subprocess.run([str(python), "-m", "venv", "--without-pip", str(new)], check=True)
+    else:
+        subprocess.run([find_uv(), "venv", "-q", "--python", str(python), str(new)], check=True)
+    (new / "pyvenv.cfg").unlink()
+    return new
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+@pytest.mark.parametrize("guarded", [True, False], ids=["checked", "unchecked"])
+def test_installer_never_writes_through_a_venv_without_pyvenv_cfg(
+    make_project: ProjectFactory,
+    cli: Cli,
+    private_python: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    installer: str,
+    guarded: bool,
+) -> None:
+    """Issue #10 item 1: uv given ``--python venv.new/bin/python`` for a directory that is no
+    longer a venv installed into the interpreter behind it. Now the installer is refused
+    (``checked``); and even with that check switched off (``unchecked``), the way pitstop
+    invokes the installer cannot fall through: the private base stays untouched."""
+    from pitstop import installers
+
+    root, project = _locked(make_project, cli, installer)
+    env = project.env("default")
+    # A valid venv in the project root: uv must not fall through to it either.
+    dot_venv = root / ".venv"
+    subprocess.run([str(private_python), "-m", "venv", "--without-pip", str(dot_venv)], check=True)
+    new = _broken_new(root, private_python, pip=installer == "pip")
+    # ... nor to a virtual environment on PATH (uv accepts the first one it finds there).
+    monkeypatch.setenv("PATH", f"{dot_venv / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    before = site_listing(private_python), site_listing(dot_venv / "bin" / "python")
+    if not guarded:
+        monkeypatch.setattr(installers, "require_venv", lambda venv, env: None)
+    inst = installers.get(installer, project, env, QUIET)
+    lock = lockfile.read(project.lock_path(env))
+    with pytest.raises(ProvisionError) as info:
+        inst.install(new, lock, {"alpha": "2.0", "beta": "1.0"})
+    if guarded:
+        assert "not a virtual environment" in str(info.value)
+        assert "pitstop setup" in (info.value.fix or "")
+    after = site_listing(private_python), site_listing(dot_venv / "bin" / "python")
+    assert after == before
+    assert before[0] == [], "the private base starts empty"
+
+
+def test_the_check_refuses_a_symlinked_or_missing_venv(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    from pitstop.installers import require_venv
+
+    root, project = _locked(make_project, cli)
+    env = project.env("default")
+    real = tmp_path / "elsewhere"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(real)], check=True)
+    link = root / "venv.new"
+    link.symlink_to(real)
+    with pytest.raises(ProvisionError, match="is a symlink"):
+        require_venv(link, env)
+    with pytest.raises(ProvisionError, match="is missing"):
+        require_venv(root / "absent", env)
+    require_venv(real, env)  # a real venv passes
+
+
+_PARENT = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from pitstop.flock import EnvLock\n"
+    "from pitstop.process import run\n"
+    "with EnvLock(Path(sys.argv[1])):\n"
+    "    run([sys.executable, '-c', 'import os, time; print(os.getpid(), flush=True); time.sleep(600)'],"
+    " capture=False)\n"
+)
+
+
+def test_children_die_with_pitstop_and_hold_the_env_lock(tmp_path: Path) -> None:
+    """Issue #10 item 2: a SIGKILLed pitstop leaves no child running, and its env lock is held
+    until the child is gone (so recovery never deletes venv.new under a live installer)."""
+    import signal
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT)
+    lock = tmp_path / "store" / ".pitstop.lock"
+    parent = subprocess.Popen([sys.executable, str(script), str(lock)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert os.getpgid(child) == child, "the child runs in its own process group"
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child), "the child outlived pitstop"
+    import fcntl
+
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free once the child is gone
+    finally:
+        os.close(fd)
+
+
+def test_a_child_inherits_the_env_lock(tmp_path: Path) -> None:
+    """The installer child holds the env lock's open file itself (flock is per open file),
+    so the lock outlives a killed pitstop for exactly as long as the child does."""
+    import signal
+
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT)
+    lock = tmp_path / "store" / ".pitstop.lock"
+    parent = subprocess.Popen([sys.executable, str(script), str(lock)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    try:
+        fds = [os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd")]
+        assert str(lock) in fds
+    finally:
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # pragma: no cover - non-Linux
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
