@@ -6,6 +6,7 @@ Every problem is a :class:`ConfigError` (exit 2) naming the file, the key and th
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -51,13 +52,23 @@ ADOPTED_KEYS = {
     "name": str,
     "prefix": str,
     "container": str,
+    "image": str,
 }
+# Kinds whose ``python`` is an interpreter request; docker's is a command inside the
+# container, and uv, venv, poetry and conda envs take their interpreter from their own tool.
+PYTHON_REQUEST_KINDS = ("managed", "system", "pyenv", "auto")
 CHOICES = {
     "auto-install": ("dev", "always", "never"),
     "installer": ("uv", "pip"),
     "lock-runtime": ("any", "exact"),
 }
-_TYPE_NAMES = {str: "a string", list: "a list of strings", bool: "true or false", dict: "a table"}
+_TYPE_NAMES = {
+    str: "a string",
+    list: "a list of strings",
+    bool: "true or false",
+    dict: "a table",
+    int: "an integer",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,36 +193,15 @@ def user_store(root: Path) -> Path:
 
 def find_root(start: Path) -> tuple[Path, Path]:
     """The nearest directory from ``start`` up that holds pitstop config, and that file."""
-    start = start.resolve()
-    for directory in (start, *start.parents):
-        candidate = directory / "pitstop.toml"
-        if candidate.is_file():
-            return directory, candidate
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            text = _read_text(pyproject)
-            if "tool" in text and "pitstop" in text and "pitstop" in _tool(pyproject, text):
-                return directory, pyproject
+    from pitstop.discovery import find_config
+
+    found = find_config(str(start.resolve()))
+    if found is not None:
+        return Path(found[0]), Path(found[1])
     raise NoConfigError(
-        f"no pitstop configuration in {start} or any parent directory",
+        f"no pitstop configuration in {start.resolve()} or any parent directory",
         fix="add a [tool.pitstop] table to pyproject.toml (or create pitstop.toml), or pass --project DIR",
     )
-
-
-def _read_text(path: Path) -> str:
-    from pitstop.reading import UnreadableFile, read_text
-
-    try:
-        return read_text(path)
-    except UnreadableFile as exc:
-        raise ConfigError(
-            f"{path}: cannot be read: {exc.reason}", fix=f"make {path.name} a regular UTF-8 text file"
-        ) from None
-
-
-def _tool(path: Path, text: str) -> Mapping[str, Any]:
-    tool = _toml.loads(text, source=path).get("tool", {})
-    return tool if isinstance(tool, Mapping) else {}
 
 
 def load(project: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Project:
@@ -225,14 +215,15 @@ def load(project: Path | None = None, *, environ: Mapping[str, str] | None = Non
         root = Path(project).resolve()
         if not root.is_dir():
             raise ConfigError(f"--project {project}: no such directory", fix="pass a directory")
-        config_file = root / "pitstop.toml"
-        if not config_file.is_file():
-            config_file = root / "pyproject.toml"
-        if not config_file.is_file():
-            raise ConfigError(
-                f"{root} has no pitstop.toml or pyproject.toml",
+        from pitstop.discovery import pitstop_config
+
+        found = pitstop_config(str(root))
+        if found is None:
+            raise NoConfigError(
+                f"{root} has no pitstop.toml and no [tool.pitstop] in pyproject.toml",
                 fix="add a [tool.pitstop] table to pyproject.toml or create pitstop.toml",
             )
+        config_file = Path(found)
     else:
         root, config_file = find_root(Path.cwd())
     pyproject_path = root / "pyproject.toml"
@@ -290,7 +281,7 @@ class _Where:
 
 def _parse_envs(table: Mapping[str, Any], *, root: Path, where: _Where) -> dict[str, EnvSpec]:
     top = {k: v for k, v in table.items() if k != "envs"}
-    settings = _settings(top, Settings(), root=root, where=where, env=None)
+    settings = _settings(top, Settings(), root=root, where=where, env=None, kind=top.get("kind"))
     envs = {DEFAULT_ENV: _env(DEFAULT_ENV, top, settings, root=root, where=where, named=False)}
     named = table.get("envs", {})
     if not isinstance(named, Mapping):
@@ -309,7 +300,7 @@ def _parse_envs(table: Mapping[str, Any], *, root: Path, where: _Where) -> dict[
             )
         if not isinstance(body, Mapping):
             raise ConfigError(f"{where.key(name, None)} must be a table", fix="make it a table")
-        env_settings = _settings(body, settings, root=root, where=where, env=name)
+        env_settings = _settings(body, settings, root=root, where=where, env=name, kind=body.get("kind"))
         envs[name] = _env(name, body, env_settings, root=root, where=where, named=True)
     return envs
 
@@ -335,7 +326,13 @@ def _check_strings(value: object, *, key: str) -> None:
 
 
 def _settings(
-    body: Mapping[str, Any], inherited: Settings, *, root: Path, where: _Where, env: str | None
+    body: Mapping[str, Any],
+    inherited: Settings,
+    *,
+    root: Path,
+    where: _Where,
+    env: str | None,
+    kind: object = None,
 ) -> Settings:
     values: dict[str, Any] = {}
     for key, expected in SETTING_KEYS.items():
@@ -351,7 +348,7 @@ def _settings(
         if expected is list:
             value = tuple(value)
         values[key.replace("-", "_")] = value
-    if "python" in values:
+    if "python" in values and (kind or "managed") in PYTHON_REQUEST_KINDS:
         from pitstop.runtime import parse_request
 
         parse_request(values["python"], where=where.key("python", env))
@@ -402,6 +399,8 @@ def _env(
     named: bool,
 ) -> EnvSpec:
     known = set(SETTING_KEYS) | set(SOURCE_KEYS) | set(ADOPTED_KEYS) | {"kind"}
+    plugin_keys = _plugin_keys(body.get("kind"))
+    known |= set(plugin_keys)
     if not named:
         known.add("envs")
     scope = name if named else None
@@ -446,6 +445,11 @@ def _env(
                 )
             _check_strings(body[key], key=where.key(key, scope))
             options.append((key, body[key]))
+    for key, expected in plugin_keys.items():
+        if key in body and key not in ADOPTED_KEYS:
+            _check_type(body[key], expected, key=where.key(key, scope))
+            value = body[key]
+            options.append((key, value if isinstance(value, str) else json.dumps(value)))
     table = f"[{where.prefix}envs.{name}]" if named else f"[{where.prefix[:-1]}]"
     spec = EnvSpec(
         name=name,
@@ -476,6 +480,15 @@ def _closest(key: str, known: set[str]) -> str | None:
     return match[0] if match else None
 
 
+def _plugin_keys(kind: object) -> dict[str, type]:
+    """Config keys a third-party kind declares (none for built-in kinds)."""
+    if not isinstance(kind, str) or kind in KINDS or not _third_party_kind(kind):
+        return {}
+    from pitstop.kinds import plugins
+
+    return plugins.config_keys(kind)
+
+
 def _third_party_kind(kind: str) -> bool:
     from pitstop.kinds import registry
 
@@ -483,14 +496,17 @@ def _third_party_kind(kind: str) -> bool:
 
 
 def python_version_file(root: Path) -> str | None:
-    path = root / ".python-version"
-    if not path.is_file():
-        return None
-    for line in _read_text(path).splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            return line
-    return None
+    """The interpreter request of ``root/.python-version``, read as pyenv does (see
+    :mod:`pitstop.discovery`)."""
+    from pitstop.discovery import python_version_request
+    from pitstop.reading import UnreadableFile
+
+    try:
+        return python_version_request(str(root))
+    except UnreadableFile as exc:
+        raise ConfigError(
+            f"{exc.path}: cannot be read: {exc.reason}", fix="make .python-version a regular UTF-8 text file"
+        ) from None
 
 
 def python_override(environ: Mapping[str, str]) -> str | None:

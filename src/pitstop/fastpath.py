@@ -62,20 +62,10 @@ def command_key(argv: Sequence[str]) -> tuple[str, list[str]] | None:
 
 def find_root(start: str) -> str | None:
     """The directory whose fast-path cache applies (the nearest one holding pitstop config)."""
-    directory = start
-    while True:
-        if os.path.isfile(os.path.join(directory, "pitstop.toml")):
-            return directory
-        try:
-            with open(os.path.join(directory, "pyproject.toml"), encoding="utf-8") as handle:
-                if "[tool.pitstop" in handle.read():
-                    return directory
-        except (OSError, UnicodeDecodeError):
-            pass
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return None
-        directory = parent
+    from pitstop.discovery import find_config
+
+    found = find_config(start)
+    return found[0] if found else None
 
 
 def try_fast(argv: Sequence[str]) -> int | None:
@@ -213,15 +203,13 @@ def _lock_check_files(root: str, names: list[str], *, every: bool = False) -> in
 
 
 def _python_version_file(root: str) -> str | None:
+    from pitstop.discovery import python_version_request
+    from pitstop.reading import UnreadableFile
+
     try:
-        with open(os.path.join(root, ".python-version"), encoding="utf-8") as handle:
-            for line in handle:
-                line = line.split("#", 1)[0].strip()
-                if line:
-                    return line
-    except (OSError, UnicodeDecodeError):
-        return None
-    return None
+        return python_version_request(root)
+    except UnreadableFile:
+        raise ValueError("unreadable .python-version: the normal path reports it") from None
 
 
 def _exec(cmd: list[str], entry: Mapping[str, object]) -> int | None:

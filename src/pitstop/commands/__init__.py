@@ -35,18 +35,24 @@ def context(args: argparse.Namespace, *, allow_auto: bool = False, read_only: bo
     """Load the project named by ``--project`` (or found upwards) into a Context.
 
     With ``allow_auto`` (run, python, check) a directory without pitstop config is one
-    auto-detected env rooted at the working directory.
+    auto-detected env rooted at the nearest directory upwards holding an adopted kind's
+    marker (``uv.lock``, ``.venv``, ...), else at the working directory (or ``--project``).
     """
     from pitstop import config
 
     try:
         project = config.load(Path(args.project) if args.project else None)
     except NoConfigError:
-        if not allow_auto or args.project:
+        if not allow_auto:
             raise
+        from pitstop.discovery import find_marker
         from pitstop.kinds.registry import auto_project
 
-        project = auto_project(Path.cwd())
+        if args.project:  # --project names the root itself: no search
+            project = auto_project(Path(args.project))
+        else:
+            found = find_marker(str(Path.cwd()))
+            project = auto_project(found[0] if found else Path.cwd())
     return Context(project, reporter_for(args), runtimes_for(project, read_only=read_only))
 
 

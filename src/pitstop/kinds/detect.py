@@ -1,11 +1,15 @@
 """Auto-detection (SPEC §6): pitstop config → uv.lock → poetry.lock → .venv/venv →
-environment.yml / conda-meta → .python-version → system. First match wins."""
+environment.yml / conda-meta → .python-version → plugin markers → system. First match wins;
+the directory is searched upwards as uv searches for its project (see pitstop.discovery)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from pitstop import discovery
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,19 +23,6 @@ class Detection:
     python: str | None = None
 
 
-def _has_pitstop_config(directory: Path) -> bool:
-    if (directory / "pitstop.toml").is_file():
-        return True
-    pyproject = directory / "pyproject.toml"
-    if not pyproject.is_file():
-        return False
-    try:
-        text = pyproject.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return re.search(r"^\s*\[\s*tool\s*\.\s*pitstop\b", text, re.MULTILINE) is not None
-
-
 def _conda_name(path: Path) -> str | None:
     try:
         text = path.read_text(encoding="utf-8")
@@ -41,33 +32,53 @@ def _conda_name(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def detect(directory: Path, *, skip_config: bool = False) -> Detection:
-    """Detect the env kind of ``directory`` (pure file checks; nothing is run)."""
+def detect(directory: Path, *, skip_config: bool = False, upwards: bool = True) -> Detection:
+    """Detect the env kind of ``directory`` (pure file checks; nothing is run). With
+    ``upwards`` the nearest parent holding config or a marker decides, as for every command."""
     d = directory.resolve()
-    if not skip_config and _has_pitstop_config(d):
-        found = "pitstop.toml" if (d / "pitstop.toml").is_file() else "[tool.pitstop] in pyproject.toml"
-        return Detection(d, "managed", f"found {found}")
-    if (d / "uv.lock").is_file():
-        return Detection(d, "uv", "found uv.lock", (("project-dir", str(d)),))
-    if (d / "poetry.lock").is_file():
-        return Detection(d, "poetry", "found poetry.lock", (("project-dir", str(d)),))
-    for name in (".venv", "venv"):
-        if (d / name / "pyvenv.cfg").is_file():
-            return Detection(d, "venv", f"found {name}/pyvenv.cfg", (("path", str(d / name)),))
-    for name in ("environment.yml", "environment.yaml"):
-        if (d / name).is_file():
-            env_name = _conda_name(d / name)
-            if env_name:
-                return Detection(d, "conda", f"found {name} (name: {env_name})", (("name", env_name),))
-    if (d / "conda-meta").is_dir():
-        return Detection(d, "conda", "found conda-meta/", (("prefix", str(d)),))
-    version_file = d / ".python-version"
-    if version_file.is_file():
-        try:
-            lines = version_file.read_text(encoding="utf-8").split()
-        except (OSError, UnicodeDecodeError):
-            lines = []
-        version = next((x for x in lines if not x.startswith("#")), None)
-        if version:
-            return Detection(d, "pyenv", f"found .python-version ({version})", python=version)
+    if upwards:
+        config = None if skip_config else discovery.find_config(str(d))
+        if config is not None:
+            d = Path(config[0])
+        else:
+            marker = discovery.find_marker(str(d))
+            if marker is not None:
+                d = Path(marker[0])
+    if not skip_config:
+        config_file = discovery.pitstop_config(str(d))
+        if config_file is not None:
+            name = os.path.basename(config_file)
+            found = name if name == discovery.CONFIG_FILE else "[tool.pitstop] in pyproject.toml"
+            return Detection(d, "managed", f"found {found}")
+    return _by_marker(d)
+
+
+def _by_marker(d: Path) -> Detection:
+    for kind, names in discovery.all_markers():
+        for name in names:
+            path = d / name.rstrip("/")
+            if not (path.is_dir() if name.endswith("/") else path.is_file()):
+                continue
+            found = _detection(d, kind, name)
+            if found is not None:
+                return found
     return Detection(d, "system", "nothing project-specific found")
+
+
+def _detection(d: Path, kind: str, marker: str) -> Detection | None:
+    reason = f"found {marker}"
+    if kind in ("uv", "poetry"):
+        return Detection(d, kind, reason, (("project-dir", str(d)),))
+    if kind == "venv":
+        return Detection(d, kind, reason, (("path", str(d / marker.split("/")[0])),))
+    if kind == "conda":
+        if marker == "conda-meta/":
+            return Detection(d, kind, reason, (("prefix", str(d)),))
+        env_name = _conda_name(d / marker)
+        return Detection(d, kind, f"{reason} (name: {env_name})", (("name", env_name),)) if env_name else None
+    if kind == "pyenv":
+        versions = discovery.read_python_version(str(d / marker))
+        if not versions:
+            return None
+        return Detection(d, kind, f"{reason} ({', '.join(versions)})", python=versions[0])
+    return Detection(d, kind, reason)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from importlib import import_module
 from typing import cast
 
-from pitstop.config import EnvSpec, Project, Settings
+from pitstop.config import DEFAULT_ENV, EnvSpec, Project, Settings
 from pitstop.errors import ConfigError, PitstopError
 from pitstop.kinds.base import Kind, KindContext, PythonCommand, Report
 from pitstop.runtime import Runtimes
@@ -28,9 +28,9 @@ BUILTIN = {
 
 def third_party_names() -> set[str]:
     """Names registered under the ``pitstop.kinds`` entry-point group."""
-    from importlib.metadata import entry_points
+    from pitstop.kinds import plugins
 
-    return {ep.name for ep in entry_points(group="pitstop.kinds")}
+    return plugins.names()
 
 
 def get(name: str) -> Kind:
@@ -38,30 +38,66 @@ def get(name: str) -> Kind:
     if name in BUILTIN:
         module, _, attr = BUILTIN[name].partition(":")
         return cast(Kind, getattr(import_module(module), attr)())
-    from importlib.metadata import entry_points
+    from pitstop.kinds import plugins
 
-    for ep in entry_points(group="pitstop.kinds"):
-        if ep.name == name:
-            loaded = ep.load()
-            return cast(Kind, loaded() if isinstance(loaded, type) else loaded)
+    if name in plugins.names():
+        return cast(Kind, plugins.load(name))
     raise ConfigError(f"unknown kind {name!r}", fix=f"use one of: {', '.join(BUILTIN)}, auto")
 
 
-def effective(project: Project, spec: EnvSpec) -> EnvSpec:
-    """``auto`` replaced by what detection finds (in ``project-dir``, default the root)."""
-    if spec.kind != "auto":
+# Kinds that take their interpreter from their own tool: a ``python`` setting means nothing
+# to them (set in their own table it is a config error; inherited it is dropped).
+_OWN_INTERPRETER = {
+    "uv": "uv picks it (.python-version, requires-python)",
+    "poetry": "poetry picks it (poetry env use)",
+    "venv": "it is the venv's own interpreter",
+    "conda": "it is the conda env's own interpreter",
+}
+
+
+def own_table(project: Project, spec: EnvSpec) -> Mapping[str, object]:
+    """The keys written in ``spec``'s own config table (nothing inherited)."""
+    tool = project.tool or {}
+    if spec.name == DEFAULT_ENV:
+        return {k: v for k, v in tool.items() if k != "envs"}
+    envs = tool.get("envs")
+    table = envs.get(spec.name) if isinstance(envs, Mapping) else None
+    return table if isinstance(table, Mapping) else {}
+
+
+def uninherited(project: Project, spec: EnvSpec) -> EnvSpec:
+    """``spec`` without the settings its kind does not use (SPEC §6): docker's ``python`` is a
+    command inside the container, taken only from its own table; uv, poetry, venv and conda
+    envs take no ``python`` at all; third-party kinds only their own table's."""
+    if spec.kind in ("managed", "system", "pyenv", "auto"):
         return spec
+    own = own_table(project, spec).get("python")
+    if spec.kind in _OWN_INTERPRETER and own is not None:
+        raise ConfigError(
+            f"{spec.table}: python: a {spec.kind} env does not take python ({_OWN_INTERPRETER[spec.kind]})",
+            fix=f"remove python from {spec.table}",
+        )
+    python = own if isinstance(own, str) and spec.kind not in _OWN_INTERPRETER else None
+    if python == spec.settings.python:
+        return spec
+    return replace(spec, settings=replace(spec.settings, python=python))
+
+
+def effective(project: Project, spec: EnvSpec) -> EnvSpec:
+    """``auto`` replaced by what detection finds (in ``project-dir``, default the root);
+    settings the kind does not use dropped."""
+    if spec.kind != "auto":
+        return uninherited(project, spec)
     from pitstop.kinds.detect import detect
 
     directory = (project.root / (spec.option("project-dir") or ".")).resolve()
-    found = detect(directory, skip_config=directory == project.root)
+    found = detect(directory, skip_config=directory == project.root, upwards=False)
     if found.kind == "managed":
         raise ConfigError(
             f"{directory} is a pitstop project; declare its envs there",
             fix=f"use --project {directory}",
         )
-    settings = spec.settings if not found.python else replace(spec.settings, python=found.python)
-    return replace(spec, kind=found.kind, options=found.options or spec.options, settings=settings)
+    return uninherited(project, replace(spec, kind=found.kind, options=found.options or spec.options))
 
 
 def context(

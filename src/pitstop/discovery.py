@@ -1,0 +1,172 @@
+"""Where the project is, and what its ``.python-version`` says (SPEC §1, §6).
+
+Standard library only and cheap: the fast path, the config loader and every kind use these
+functions, so that they all agree on the project root and on the version file.
+
+Project root: the nearest directory from the start upwards holding pitstop config
+(``pitstop.toml``, or ``pyproject.toml`` with a ``[tool.pitstop]`` table); without one, the
+nearest directory upwards holding an adopted kind's marker (``uv.lock``, ``poetry.lock``,
+``.venv/pyvenv.cfg``, ...), the way uv looks for its project from a subdirectory.
+
+``.python-version`` follows pyenv's reader (``pyenv-version-file-read``): each line's first
+word is a version; blank lines and lines starting with ``#`` are skipped, and so are ``..``
+and anything holding a ``/``; several lines are several versions, in order; ``system`` means
+the interpreter outside pyenv; a ``python-`` prefix is allowed (``python-3.12``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from pitstop.reading import UnreadableFile, read_bytes
+
+TYPE_CHECKING = False  # see pitstop/__init__.py: no typing import on the fast path
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+CONFIG_FILE = "pitstop.toml"
+_TOOL_TABLE = re.compile(
+    r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*(\"pitstop\"|'pitstop'|pitstop)[ \t]*[\].\n]", re.M
+)
+
+# Built-in adopted kinds' markers, in detection order (SPEC §6). A marker ending in "/" is a
+# directory; "a/b" is a file inside a directory.
+BUILTIN_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("uv", ("uv.lock",)),
+    ("poetry", ("poetry.lock",)),
+    ("venv", (".venv/pyvenv.cfg", "venv/pyvenv.cfg")),
+    ("conda", ("environment.yml", "environment.yaml", "conda-meta/")),
+    ("pyenv", (".python-version",)),
+)
+
+
+def pitstop_config(directory: str) -> str | None:
+    """The pitstop config file in ``directory`` (``pitstop.toml`` first), or None."""
+    candidate = os.path.join(directory, CONFIG_FILE)
+    if os.path.isfile(candidate):
+        return candidate
+    pyproject = os.path.join(directory, "pyproject.toml")
+    try:
+        text = read_bytes(pyproject).decode("utf-8", errors="replace")
+    except UnreadableFile:
+        return None
+    return pyproject if _has_tool_table(text) else None
+
+
+def _has_tool_table(text: str) -> bool:
+    if "pitstop" not in text:
+        return False
+    if _TOOL_TABLE.search(text):
+        return True
+    if "tool" not in text:
+        return False
+    # Rare spellings (``[tool]`` with ``pitstop = {...}``, dotted keys): ask the TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        tool = tomllib.loads(text).get("tool")
+    except tomllib.TOMLDecodeError:
+        return True  # mentions pitstop but does not parse: the config loader says where
+    return isinstance(tool, dict) and "pitstop" in tool
+
+
+def find_config(start: str) -> tuple[str, str] | None:
+    """(root, config file) of the nearest directory from ``start`` up with pitstop config."""
+    for directory in _upwards(start):
+        found = pitstop_config(directory)
+        if found is not None:
+            return directory, found
+    return None
+
+
+def marker_in(
+    directory: str, markers: Iterable[tuple[str, Sequence[str]]] | None = None
+) -> tuple[str, str] | None:
+    """(kind, marker) of the first adopted-kind marker present in ``directory``."""
+    for kind, names in BUILTIN_MARKERS if markers is None else markers:
+        for name in names:
+            path = os.path.join(directory, name.rstrip("/"))
+            if os.path.isdir(path) if name.endswith("/") else os.path.isfile(path):
+                return kind, name
+    return None
+
+
+def find_marker(
+    start: str, markers: Iterable[tuple[str, Sequence[str]]] | None = None
+) -> tuple[str, str, str] | None:
+    """(root, kind, marker) of the nearest directory from ``start`` up holding a marker."""
+    listed = list(all_markers() if markers is None else markers)
+    for directory in _upwards(start):
+        found = marker_in(directory, listed)
+        if found is not None:
+            return directory, *found
+    return None
+
+
+def find_project(start: str) -> tuple[str, str | None]:
+    """(root, config file or None): pitstop config first, then adopted-kind markers, else
+    ``start`` itself (nothing project-specific: the ``system`` kind)."""
+    config = find_config(start)
+    if config is not None:
+        return config
+    marker = find_marker(start)
+    return (marker[0] if marker else os.path.abspath(start)), None
+
+
+def all_markers() -> list[tuple[str, tuple[str, ...]]]:
+    """Built-in markers, then those third-party kinds declare (``markers`` on the kind class,
+    read lazily; a plugin that fails to import is skipped here and reported when used)."""
+    markers = list(BUILTIN_MARKERS)
+    from pitstop.kinds.plugins import declared_markers
+
+    markers += declared_markers()
+    return markers
+
+
+def _upwards(start: str) -> list[str]:
+    directory = os.path.abspath(start)
+    out = [directory]
+    while True:
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return out
+        directory = parent
+        out.append(directory)
+
+
+def read_python_version(path: str) -> tuple[str, ...] | None:
+    """The versions a ``.python-version`` file names, read as pyenv does; None without one
+    (:class:`~pitstop.reading.UnreadableFile` when it is there but not a readable file)."""
+    try:
+        text = read_bytes(path, limit=1 << 20).decode("utf-8", errors="replace")
+    except UnreadableFile as exc:
+        if exc.missing:
+            return None
+        raise
+    versions: list[str] = []
+    for line in text.replace("\r", "\n").split("\n"):
+        words = line.split()
+        if not words:
+            continue
+        word = words[0][:1024]
+        if word.startswith("#") or word == ".." or "/" in word:
+            continue
+        versions.append(word)
+    return tuple(versions)
+
+
+def python_version_request(root: str) -> str | None:
+    """The interpreter request of ``root/.python-version`` for pitstop's own interpreter
+    choice: the first named version, ``python-`` prefix dropped; ``system`` (pyenv's "not
+    a pyenv version") makes no request."""
+    versions = read_python_version(os.path.join(root, ".python-version"))
+    if not versions:
+        return None
+    first = versions[0]
+    if first == "system":
+        return None
+    return first[len("python-") :] if first.startswith("python-") else first
