@@ -111,6 +111,9 @@ class EnvSpec:
     sources: Sources
     options: tuple[tuple[str, str], ...] = ()
     table: str = "[tool.pitstop]"
+    #: A python request overriding the env's own (a nox matrix member): the env is built from
+    #: the same lock for that interpreter, in its own store ``<location>/<name>@<variant>``.
+    python_variant: str | None = None
 
     def option(self, key: str, default: str | None = None) -> str | None:
         """The adopted-kind option ``key`` (``path``, ``container``, ...)."""
@@ -163,7 +166,8 @@ class Project:
 
     def store(self, env: EnvSpec) -> Path:
         """The directory holding ``env``'s venv, venv.new, venv.prev and its flock."""
-        return self.location(env.settings) / env.name
+        name = f"{env.name}@{env.python_variant}" if env.python_variant else env.name
+        return self.location(env.settings) / name
 
     def location(self, settings: Settings) -> Path:
         """The env store for ``settings`` (validated to stay inside the project)."""

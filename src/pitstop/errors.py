@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import itertools
+import shlex
+from dataclasses import dataclass
+
 READY = 0
 NOT_READY = 1
 USAGE = 2
 PROVISION_FAILED = 3
 INTERRUPTED = 130
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A fix that is a pitstop command, kept as data so each front end renders it its own way
+    (``pitstop setup -e docs`` on the command line, ``nox -s setup -- -e docs`` inside nox).
+
+    ``argv`` is the pitstop subcommand and its arguments; ``note`` is text after the command.
+    """
+
+    argv: tuple[str, ...]
+    note: str = ""
+
+    @property
+    def command(self) -> str | None:
+        """The pitstop subcommand (``setup``, ``lock``, ...)."""
+        return self.argv[0] if self.argv else None
+
+    @property
+    def env(self) -> str | None:
+        """The env named by ``-e NAME`` in ``argv``, if any."""
+        args = list(self.argv)
+        for flag, value in itertools.pairwise(args):
+            if flag in ("-e", "--env"):
+                return value
+        return None
+
+    def render(self) -> str:
+        """``run: pitstop setup -e docs`` plus the note."""
+        return f"run: {shlex.join(('pitstop', *self.argv))}{self.note}"
 
 
 class PitstopError(Exception):
@@ -18,10 +52,12 @@ class PitstopError(Exception):
 
     exit_code = NOT_READY
 
-    def __init__(self, message: str, *, fix: str | None = None, file: str | None = None) -> None:
+    def __init__(self, message: str, *, fix: str | Fix | None = None, file: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.fix = fix
+        #: The fix as data when it is a pitstop command (front ends render it their own way).
+        self.command: Fix | None = fix if isinstance(fix, Fix) else None
+        self.fix: str | None = fix.render() if isinstance(fix, Fix) else fix
         #: The file to fix, when there is one (CI annotations point at it).
         self.file = file
 

@@ -8,7 +8,7 @@ from pitstop.errors import INTERRUPTED, PROVISION_FAILED, USAGE, PitstopError
 
 TYPE_CHECKING = False  # not typing's: `pitstop check` on a ready env should not import it
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 COMMANDS = ("setup", "check", "lock", "run", "python", "rollback", "detect", "ci", "clean")
 
@@ -110,8 +110,11 @@ def _parser() -> object:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run pitstop with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+def main(argv: Sequence[str] | None = None, *, render: Callable[[PitstopError], str] | None = None) -> int:
+    """Run pitstop with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
+
+    ``render`` turns an error into its text (the nox sessions name nox commands as fixes).
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         import argparse
@@ -127,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = import_module(f"pitstop.commands.{args.command}")
         return int(module.run(args))
     except PitstopError as exc:
-        sys.stderr.write(exc.render() + "\n")
+        sys.stderr.write((render(exc) if render else exc.render()) + "\n")
         if _on_github():
             sys.stdout.write(exc.annotation() + "\n")
         return exc.exit_code

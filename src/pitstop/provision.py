@@ -12,7 +12,7 @@ from types import FrameType
 
 from pitstop import lockfile, state, swap
 from pitstop.config import EnvSpec, Project
-from pitstop.errors import NotReadyError, ProvisionError
+from pitstop.errors import Fix, NotReadyError, ProvisionError
 from pitstop.inputs import Inputs, collect
 from pitstop.output import Reporter
 from pitstop.policy import Policy
@@ -81,21 +81,24 @@ class Provisioner:
         elif not (venv / "bin" / "python").exists():
             reason = "env damaged: its python is missing"
         else:
-            reason = self._runtime_change(current) or ""
+            reason = (
+                self._runtime_change(current, None if env.python_variant else self.project.python_override)
+                or ""
+            )
         hold = swap.held(store)
         if hold is not None and (current is None or current.generation != hold):
             hold = None
         return Readiness(env.name, lock, current, not reason, reason, pending, venv, hold)
 
-    def _runtime_change(self, current: state.EnvState) -> str | None:
-        path = self.project.python_override or current.interpreter
+    def _runtime_change(self, current: state.EnvState, override: str | None) -> str | None:
+        path = override or current.interpreter
         try:
             interp = self.runtimes.identify(path)
         except NotReadyError:
             return f"python {current.interpreter} no longer runs"
         except OSError:
             return f"python {current.interpreter} is gone"
-        if self.project.python_override and path != current.interpreter:
+        if override and path != current.interpreter:
             return f"PITSTOP_PYTHON changed to {path}"
         if _runtime_dict(interp.identity) != current.runtime:
             old = current.runtime.get("version", "?")
@@ -163,7 +166,7 @@ class Provisioner:
         elif self.policy.strict and not build:
             raise NotReadyError(
                 f"env {env.name!r} is not ready: {ready.reason} ({self.policy.describe()})",
-                fix=f"run: pitstop setup{_flag(env)}",
+                fix=Fix(("setup", *_flag(env).split())),
             )
         store = self.project.store(env)
         from pitstop.flock import EnvLock
@@ -197,7 +200,7 @@ class Provisioner:
         if self.policy.strict:
             raise NotReadyError(
                 f"{ready.lock.describe() if not ready.lock.fresh else why} ({self.policy.describe()})",
-                fix=f"run: pitstop lock{_flag(env)}  (locally), then commit {ready.lock.path.name}",
+                fix=Fix(("lock", *_flag(env).split()), f"  (locally), then commit {ready.lock.path.name}"),
                 file=_shown(ready.lock.path),
             )
         from pitstop.locking import lock_env
@@ -206,7 +209,22 @@ class Provisioner:
         return self.status(env, inputs)
 
     def interpreter(self, env: EnvSpec, inputs: Inputs) -> Interpreter:
-        """PITSTOP_PYTHON, else the interpreter the env's python request resolves to."""
+        """The variant's interpreter, else PITSTOP_PYTHON, else the env's python request's."""
+        if env.python_variant:
+            from pitstop.runtime import parse_request
+
+            interp = self.runtimes.find(parse_request(env.python_variant))
+            ident = interp.identity
+            if not inputs.request.matches(
+                ident.implementation, ident.version, free_threaded=ident.free_threading
+            ):
+                raise NotReadyError(
+                    f"{ident.label} (python {env.python_variant!r}) is outside env {env.name!r}'s "
+                    f"python = {inputs.python!r}, so its lock does not cover it",
+                    fix=f"set python to a range covering every version you run in {env.table}, "
+                    f'e.g. python = ">={ident.version.rsplit(".", 1)[0]}"',
+                )
+            return interp
         if self.project.python_override:
             interp = self.runtimes.identify(self.project.python_override)
             request = inputs.request
