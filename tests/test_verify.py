@@ -100,11 +100,16 @@ def test_the_smoke_check_finds_a_module_the_record_no_longer_mentions(venv: Path
     assert "import beta: ImportError: no module spec found in the env" in info.value.message
 
 
-def test_a_syntax_error_in_a_top_level_module_fails_without_running_it(venv: Path) -> None:
+def test_a_top_level_extension_this_interpreter_cannot_load_fails(venv: Path) -> None:
+    """find_spec honours the interpreter's extension suffixes: a module built for another
+    Python is not importable, though its file exists and RECORD lists it."""
     site = next(venv.glob("lib/python*/site-packages"))
-    (site / "beta" / "__init__.py").write_text("def oops(:\n")
-    with pytest.raises(ProvisionError, match=r"import beta: SyntaxError"):
+    (site / "beta_ext.cpython-20-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    (site / "beta-1.0.dist-info" / "top_level.txt").write_text("beta\nbeta_ext\n")
+    with pytest.raises(ProvisionError) as info:
         verify(venv, EXPECTED, smoke={"beta"})
+    assert "import beta_ext: ImportError: no module spec found" in info.value.message
+    assert "import beta:" not in info.value.message
 
 
 def test_the_smoke_check_executes_no_package_code(

@@ -67,6 +67,9 @@ def build_catalogue(directory: Path) -> Path:
     build_wheel(directory, "gamma", "1.0", script="gamma")
     build_wheel(directory, "gamma", "1.1", script="gamma")
     build_wheel(
-        directory, "broken", "1.0", extra_files={"broken/__init__.py": "def oops(:\n"}
-    )  # installs, but its import fails: verification must catch it
+        directory,
+        "broken",
+        "1.0",
+        extra_files={"broken-1.0.dist-info/top_level.txt": "broken\nbroken_native\n"},
+    )  # installs, but one of its top-level modules is missing: verification must catch it
     return directory
