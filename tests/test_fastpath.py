@@ -116,3 +116,27 @@ def test_source_helpers_on_odd_text(text: str) -> None:
     assert isinstance(body, str)
     files = _sources.recorded_list(text, "input-files")
     assert files is None or all(isinstance(f, str) for f in files)
+
+
+def test_setup_writes_the_fast_path_cache_once(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check, check --json and lock --check are recorded with one stat pass and one write."""
+    from pitstop import fsutil
+
+    writes: list[str] = []
+    real = fsutil.atomic_write_bytes
+
+    def counting(path: Path, data: bytes) -> None:
+        writes.append(Path(path).name)
+        real(path, data)
+
+    monkeypatch.setattr(fsutil, "atomic_write_bytes", counting)
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    assert len([w for w in writes if w.startswith("fastpath-")]) == 1
+    for argv in (("check",), ("check", "--json"), ("lock", "--check")):
+        fast = pitstop(root, *argv)
+        assert fast.returncode == 0 and fast.stdout + fast.stderr == (
+            slow(root, *argv).stdout + slow(root, *argv).stderr
+        )

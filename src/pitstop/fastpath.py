@@ -238,6 +238,18 @@ def record(
     extra: Mapping[str, str] | None = None,
 ) -> None:
     """Remember that ``key`` answered this way given these files (best effort)."""
+    answer: dict[str, object] = {"stdout": stdout, "stderr": stderr, "code": code, **dict(extra or {})}
+    record_all(root, {key: answer}, files=files)
+
+
+def record_all(
+    root: Path,
+    answers: Mapping[str, Mapping[str, object]],
+    *,
+    files: Iterable[str | os.PathLike[str]],
+) -> None:
+    """Remember several answers (key -> stdout/stderr/code/...) given the same files, with
+    one stat pass and one write of the cache (best effort)."""
     import contextlib
     from pathlib import Path
 
@@ -253,13 +265,15 @@ def record(
     except (OSError, ValueError, EOFError, TypeError, AttributeError):
         cache = {"schema": SCHEMA, "root": str(root), "entries": {}}
     stats = {str(f): _stat(str(f)) for f in sorted({str(f) for f in files})}
-    cache["entries"][key] = {
-        "env": snapshot(),
-        "stats": stats,
-        "stdout": stdout,
-        "stderr": stderr,
-        "code": code,
-        **dict(extra or {}),
-    }
+    env = snapshot()
+    for key, answer in answers.items():
+        cache["entries"][key] = {
+            "env": env,
+            "stats": stats,
+            "stdout": "",
+            "stderr": "",
+            "code": 0,
+            **dict(answer),
+        }
     with contextlib.suppress(OSError):  # a cache: never worth failing a command for
         atomic_write_bytes(path, marshal.dumps(cache))

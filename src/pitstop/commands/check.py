@@ -75,7 +75,7 @@ def remember(ctx: Context) -> None:
     """Record the answers of ``check``, ``check --json`` and ``lock --check`` for the fast
     path, when every env is managed and ready. Called by the commands that write (setup,
     lock), so that check itself never writes."""
-    from pitstop.fastpath import record
+    from pitstop.fastpath import record_all
     from pitstop.kinds import registry
     from pitstop.policy import decide
     from pitstop.provision import Provisioner
@@ -93,10 +93,16 @@ def remember(ctx: Context) -> None:
     )
     prov = Provisioner(project, runtimes=ctx.runtimes, reporter=ctx.reporter, policy=policy)
     files = [f for env in envs for f in prov.fingerprint(env)]
-    record(project.root, "check", files=files, stdout=render_text(reports))
-    record(project.root, "check --json", files=files, stdout=render_json(ctx, reports, policy))
-    # `lock --check` without -e/--all checks the default env only.
-    record(project.root, "lock --check", files=files, stderr="pylock.toml: fresh\n")
+    # One stat pass, one write. `lock --check` without -e/--all checks the default env only.
+    record_all(
+        project.root,
+        {
+            "check": {"stdout": render_text(reports)},
+            "check --json": {"stdout": render_json(ctx, reports, policy)},
+            "lock --check": {"stderr": "pylock.toml: fresh\n"},
+        },
+        files=files,
+    )
 
 
 def _utf8(stream: object) -> bool:
