@@ -211,3 +211,52 @@ def test_job_with_a_stale_lock_fails_at_setup(ci_project: Path, provider: str) -
     if provider == "github":
         assert "::error file=pylock.toml,title=pitstop::" in output
     assert not (store(ci_project) / "venv").exists()
+
+
+_GIT_INSTALL = (
+    '{"url": "https://tok:secret@example.invalid/pitstop.git", '
+    '"vcs_info": {"vcs": "git", "commit_id": "' + "a" * 40 + '", "requested_revision": "v0.1.0"}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "spec"),
+    [
+        (_GIT_INSTALL, "pitstop @ git+https://example.invalid/pitstop.git@" + "a" * 40),
+        (None, None),
+        ("not json", None),
+        (
+            '{"url": "file:///somewhere/pitstop", "vcs_info": {"vcs": "git", "commit_id": "'
+            + "a" * 40
+            + '"}}',
+            None,
+        ),
+        ('{"url": "file:///somewhere/pitstop-0.1.0-py3-none-any.whl", "archive_info": {}}', None),
+        ('{"url": "https://example.invalid/p.git", "vcs_info": {"vcs": "git", "commit_id": "main"}}', None),
+        (
+            '{"url": "https://example.invalid/p\\".git", "vcs_info": {"vcs": "git", "commit_id": "'
+            + "a" * 40
+            + '"}}',
+            None,
+        ),
+        ('{"url": "file:///x", "dir_info": {"editable": true}}', None),
+    ],
+)
+def test_install_spec_comes_from_a_git_install(direct_url: str | None, spec: str | None) -> None:
+    from pitstop.commands.ci import spec_from_direct_url
+
+    assert spec_from_direct_url(direct_url) == spec
+
+
+@pytest.mark.parametrize("provider", sorted(TEMPLATES))
+def test_template_is_pinned_to_the_git_commit_pitstop_came_from(provider: str) -> None:
+    """Installed with `uv tool install git+URL@tag`, `pitstop ci` prints a template whose
+    PITSTOP_INSTALL works as written (pitstop is not on the index yet); no credentials."""
+    from pitstop.commands.ci import render
+
+    shipped = (REPO / "hooks" / TEMPLATES[provider]).read_text()
+    out = render(provider, _GIT_INSTALL)
+    pinned = f'PITSTOP_INSTALL: "pitstop @ git+https://example.invalid/pitstop.git@{"a" * 40}"'
+    assert out == shipped.replace(f'PITSTOP_INSTALL: "pitstop=={pitstop.__version__}"', pinned)
+    assert pinned in out and "secret" not in out
+    assert render(provider, None) == shipped
