@@ -139,3 +139,47 @@ def test_git_commit_is_blocked_by_a_stale_lock(locked: Path, pre_commit_home: Pa
         ["git", "commit", "-m", "add gamma"], cwd=locked, env=env, capture_output=True, text=True, check=False
     )
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_manifest_follows_the_uv_pre_commit_conventions() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    for hook in hooks:
+        # Default arguments live in `args`, which a user's `args:` replaces; never in `entry`.
+        assert hook["args"] == ["--all"] and "--all" not in hook["entry"], hook["id"]
+        assert hook["language"] == "python" and hook["pass_filenames"] is False
+        needed = "2.15.0" if "post-rewrite" in hook.get("stages", ()) else "2.9.2"
+        assert hook["minimum_pre_commit_version"] == needed, hook["id"]
+    validated = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(REPO / ".pre-commit-hooks.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+
+
+def test_args_point_the_hook_at_one_env(
+    make_project: ProjectFactory, cli: Cli, git_repo: Callable[[Path], None], pre_commit_home: Path
+) -> None:
+    if subprocess.run(
+        ["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip():
+        pytest.skip("this checkout has uncommitted changes; pre-commit installs hooks from a commit")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    root = make_project('requirements = ["beta"]\n[tool.pitstop.envs.docs]\nrequirements = ["gamma"]\n')
+    assert cli("lock", cwd=root)[0] == 0  # default is locked, docs is not
+    for args, code in (("", 1), ("\n        args: [-e, default]", 0), ("\n        args: [-e, docs]", 1)):
+        (root / ".pre-commit-config.yaml").write_text(
+            f"repos:\n  - repo: {REPO}\n    rev: {head}\n    hooks:\n      - id: pitstop-lock-check{args}\n"
+        )
+        if not (root / ".git").exists():
+            git_repo(root)
+        result = pre_commit(root, pre_commit_home, "run", "pitstop-lock-check", "--all-files")
+        out = result.stdout + result.stderr
+        assert result.returncode == code, (args, out)
+        if code:
+            assert "pylock.docs.toml is missing" in out and "run: pitstop lock -e docs" in out
