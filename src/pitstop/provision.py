@@ -80,6 +80,10 @@ class Provisioner:
             reason = f"installer {current.installer} → {env.settings.installer}"
         elif not (venv / "bin" / "python").exists():
             reason = "env damaged: its python is missing"
+        elif not current.installed:
+            reason = "env built by an older pitstop (no record of its installed set)"
+        elif current.installed != state.installed_set(venv):
+            reason = "packages were added or removed by hand (drift)"
         else:
             reason = (
                 self._runtime_change(current, None if env.python_variant else self.project.python_override)
@@ -125,6 +129,7 @@ class Provisioner:
             str(store / swap.NEW),
             str(store / swap.JOURNAL),
             str(store / swap.HOLD),
+            *state.site_dirs(venv),
             *inputs.files,
         ]
         current = state.read(venv)
@@ -149,12 +154,11 @@ class Provisioner:
         for warning in inputs.warnings:
             self.reporter.detail(f"warning: {warning}")
         ready = self.status(env, inputs)
-        if ready.held is not None and not ready.ready and not build:
-            self.reporter.warn(
-                f"env {env.name!r} is rolled back to generation {ready.held} ({ready.reason}); "
-                f"run: pitstop setup{_flag(env)} to rebuild it from the lock"
-            )
-            return self._environment(env, ready)
+        if ready.held is not None and not ready.ready and not build and not self.policy.strict:
+            if ready.pending:  # a hold never leaves an interrupted operation unrepaired
+                ready = self._repair(env, inputs)
+            if ready.held is not None and not ready.ready:
+                return self._held(env, ready)
         if ready.held is not None and build:
             swap.release(self.project.store(env))
         if not ready.lock.fresh or self._exact_runtime_mismatch(env, inputs, ready):
@@ -179,14 +183,43 @@ class Provisioner:
                 if repaired:
                     self.reporter.step(f"{env.name}: {repaired}")
                 ready = self.status(env, inputs)
+                if ready.held is not None and not ready.ready and not build and not self.policy.strict:
+                    return self._held(env, ready)  # recovery finished a rollback: keep it
+                if not ready.ready and self.policy.strict and not build:
+                    raise NotReadyError(
+                        f"env {env.name!r} is not ready: {ready.reason} ({self.policy.describe()})",
+                        fix=f"run: pitstop setup{_flag(env)}",
+                    )
                 if not ready.ready:
                     self._build(env, inputs, ready.reason)
+                    swap.release(store)  # setup rebuilt from the lock: no rollback holds
                     ready = self.status(env, inputs)
         finally:
             swap.sweep(store)  # delete the old venv.prev / a failed venv.new, lock released
         if not ready.ready:
             raise ProvisionError(f"env {env.name!r} is still not ready: {ready.reason}")
         return self._environment(env, ready)
+
+    def _held(self, env: EnvSpec, ready: Readiness) -> Environment:
+        self.reporter.warn(
+            f"env {env.name!r} is rolled back to generation {ready.held} ({ready.reason}); "
+            f"run: pitstop setup{_flag(env)} to rebuild it from the lock"
+        )
+        return self._environment(env, ready)
+
+    def _repair(self, env: EnvSpec, inputs: Inputs) -> Readiness:
+        """Finish or discard an interrupted operation under the env lock (nothing else)."""
+        from pitstop.flock import EnvLock
+
+        store = self.project.store(env)
+        try:
+            with EnvLock(store / swap.LOCKFILE, self.reporter):
+                repaired = swap.recover(store)
+                if repaired:
+                    self.reporter.step(f"{env.name}: {repaired}")
+        finally:
+            swap.sweep(store)
+        return self.status(env, inputs)
 
     def _exact_runtime_mismatch(self, env: EnvSpec, inputs: Inputs, ready: Readiness) -> bool:
         if inputs.lock_runtime != "exact" or not ready.lock.fresh:
@@ -269,7 +302,7 @@ class Provisioner:
         store = self.project.store(env)
         venv, new = store / swap.VENV, store / swap.NEW
         interp = self.interpreter(env, inputs)
-        lock = lockfile.read(self.project.lock_path(env))
+        lock, lock_hash = _snapshot(self.project.lock_path(env), store, inputs.hash)
         expected = select(lock, interp)
         installer = installers.get(env.settings.installer, self.project, env, self.reporter)
         self.reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
@@ -293,7 +326,7 @@ class Provisioner:
                         schema=state.SCHEMA,
                         generation=generation,
                         env=env.name,
-                        lock_hash=lockfile.status(lock.path, inputs.hash).content_hash,
+                        lock_hash=lock_hash,
                         inputs_hash=inputs.hash,
                         runtime=_runtime_dict(interp.identity),
                         interpreter=interp.path,
@@ -301,6 +334,7 @@ class Provisioner:
                         installer_version=installer.version(self.runtimes),
                         pitstop_version=__version__,
                         packages=len(expected),
+                        installed=state.installed_set(new),
                     ),
                 )
                 swap.crashpoint("after-marker")
@@ -310,6 +344,30 @@ class Provisioner:
             swap.commit(store, generation=generation, keep_previous=env.settings.keep_previous)
         kept = "previous kept as venv.prev" if (store / swap.PREV).exists() else "no previous env"
         self.reporter.step(f"swapped {env.name}: {len(expected)} packages, {kept}")
+
+
+def _snapshot(path: Path, store: Path, inputs_hash: str) -> tuple[lockfile.LockFile, str]:
+    """Read the lock's bytes once: the parsed lock installed and the content hash the marker
+    records both come from those same bytes, so a lock rewritten meanwhile (``lock
+    --upgrade`` during ``setup``) can never be described by a marker it was not built from."""
+    import tempfile
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NotReadyError(f"{path.name} is missing", fix="run: pitstop lock") from None
+    with tempfile.TemporaryDirectory(prefix=".tmp-", dir=store) as tmp:
+        copy = Path(tmp) / path.name
+        copy.write_bytes(raw)
+        status = lockfile.status(copy, inputs_hash)
+        if not status.fresh:
+            raise NotReadyError(
+                f"{path.name} changed while pitstop was reading it ({status.describe()})",
+                fix=f"run: pitstop setup  (again, once {path.name} is settled)",
+            )
+        parsed = lockfile.read(copy)
+    # Relative file paths in a lock are relative to where the lock lives.
+    return lockfile.LockFile(path=path, data=parsed.data), status.content_hash
 
 
 def select(lock: lockfile.LockFile, interp: Interpreter) -> dict[str, str | None]:

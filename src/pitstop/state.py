@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ class EnvState:
     installer_version: str
     pitstop_version: str
     packages: int
+    #: :func:`installed_set` of the env when it was built ("" from an older pitstop).
+    installed: str = ""
 
     def to_json(self) -> str:
         """Stable JSON text."""
@@ -53,6 +56,27 @@ def write(venv: Path, state: EnvState) -> None:
     from pitstop.fsutil import atomic_write
 
     atomic_write(marker_path(venv), state.to_json())
+
+
+def site_dirs(venv: Path) -> list[str]:
+    """The env's site-packages directories (their stat is part of the fast-path fingerprint:
+    installing or removing a distribution adds or removes entries there)."""
+    return sorted(str(p) for p in venv.glob("lib/python*/site-packages"))
+
+
+def installed_set(venv: Path) -> str:
+    """A cheap fingerprint of what is installed: ``sha256:`` of the sorted site-packages
+    listing (top-level modules, packages, ``.pth`` files and ``*.dist-info`` names, which carry
+    the versions). ``__pycache__`` is left out: importing a module may create it."""
+    import hashlib
+
+    names: list[str] = []
+    for site in site_dirs(venv):
+        try:
+            names += [f"{Path(site).parent.name}/{e}" for e in os.listdir(site) if e != "__pycache__"]
+        except OSError:
+            names.append(f"{site}: unreadable")
+    return "sha256:" + hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()
 
 
 def generation(venv: Path) -> int:

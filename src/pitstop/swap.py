@@ -191,12 +191,20 @@ def rollback(store: Path) -> tuple[int, int]:
             f"env {store.name!r} has no previous env to roll back to",
             fix=f"run: pitstop setup{_flag(store)}",
         )
-    _write_journal(store, {"op": "rollback", "generation": target, "keep_previous": True})
+    _write_journal(store, {"op": "rollback", "generation": target, "from": current, "keep_previous": True})
     crashpoint("rollback-after-journal")
-    _promote(store, PREV, target, keep_previous=True)
+    # The hold is written before the exchange (it only applies once ``venv`` holds ``target``),
+    # so no kill can leave a finished rollback without its hold.
     atomic_write(store / HOLD, f"{target}\n")
+    _promote(store, PREV, target, keep_previous=True)
+    crashpoint("rollback-after-promote")
     _clear_journal(store)
     return current, target
+
+
+def interrupted(store: Path) -> dict[str, object] | None:
+    """The journal of an interrupted swap or rollback, if any (read-only)."""
+    return _read_journal(store)
 
 
 def held(store: Path) -> int | None:
@@ -231,6 +239,8 @@ def recover(store: Path) -> str | None:
         source = NEW if journal.get("op") == "commit" else PREV
         if isinstance(gen, int) and journal.get("op") in ("commit", "rollback"):
             try:
+                if journal["op"] == "rollback":
+                    atomic_write(store / HOLD, f"{gen}\n")  # a finished rollback holds
                 _promote(store, source, gen, keep_previous=keep)
                 done = f"finished an interrupted {journal['op']} (generation {gen})"
             except ProvisionError:

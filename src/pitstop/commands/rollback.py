@@ -20,10 +20,15 @@ def run(args: argparse.Namespace) -> int:
             swap.rollback(store)  # raises "no previous env" before anything is created
         try:
             with EnvLock(store / swap.LOCKFILE, ctx.reporter):
+                journal = swap.interrupted(store) or {}
                 repaired = swap.recover(store)
                 if repaired:
                     ctx.reporter.step(f"{env.name}: {repaired}")
-                before, after = swap.rollback(store)
+                if journal.get("op") == "rollback" and repaired and repaired.startswith("finished"):
+                    # The rollback asked for was interrupted: finishing it *is* this rollback.
+                    before, after = journal.get("from", "?"), journal.get("generation", "?")
+                else:
+                    before, after = swap.rollback(store)
         finally:
             swap.sweep(store)  # leftovers set aside under the lock
         ctx.reporter.step(f"rolled back {env.name}: generation {before} → {after} (run it again to return)")

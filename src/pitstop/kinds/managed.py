@@ -30,7 +30,7 @@ class ManagedKind:
         flag = "" if ctx.spec.name == "default" else f" -e {ctx.spec.name}"
         runtime = ready.state.runtime if ready.state else {}
         warnings: tuple[str, ...] = (f"pending: {ready.pending}",) if ready.pending else ()
-        if ready.held is not None and not ready.ready:
+        if ready.held is not None and not ready.ready and not _strict(ctx):
             warnings += (
                 f"rolled back to generation {ready.held} ({ready.reason}); "
                 f"run: pitstop setup{flag} to rebuild it from the lock",
@@ -59,6 +59,23 @@ class ManagedKind:
             warnings=warnings,
             extra=(("lock", ready.lock.state), ("generation", state.generation if state else None)),
         )
+
+
+def _strict(ctx: KindContext) -> bool:
+    """Strict mode (CI, PITSTOP_STRICT, auto-install = "never"): a rolled-back env that
+    differs from the lock is not ready there; dev mode holds it with a warning."""
+    from pitstop.errors import ConfigError
+    from pitstop.policy import decide
+
+    project = ctx.project
+    auto = project.auto_install_override or project.envs["default"].settings.auto_install
+    try:
+        policy = decide(
+            flag=None, auto_install=auto, auto_install_from_env=project.auto_install_override is not None
+        )
+    except ConfigError:
+        return True
+    return policy.strict
 
 
 def _str(value: object) -> str | None:
