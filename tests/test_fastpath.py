@@ -140,3 +140,36 @@ def test_setup_writes_the_fast_path_cache_once(
         assert fast.returncode == 0 and fast.stdout + fast.stderr == (
             slow(root, *argv).stdout + slow(root, *argv).stderr
         )
+
+
+_IMPORTS = r"""
+import sys
+sys.argv = ["pitstop", *sys.argv[1:]]
+from pitstop.main import console
+try:
+    console()
+except SystemExit as exc:
+    code = exc.code
+heavy = {"re", "dataclasses", "shlex", "typing", "json", "argparse", "tomllib", "tomli", "packaging", "pathlib"}
+sys.stderr.write("imported: %s\n" % sorted(heavy & set(sys.modules)))
+raise SystemExit(code)
+"""
+
+
+@pytest.mark.parametrize("argv", [("check",), ("check", "--json"), ("lock", "--check")])
+def test_the_fast_path_imports_nothing_heavy(ready: Path, argv: tuple[str, ...]) -> None:
+    """A no-op pays only for Python's start: no re, dataclasses, typing, json, TOML, packaging,
+    argparse or pathlib (each costs milliseconds on every call)."""
+    import os
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", _IMPORTS, *argv],
+        cwd=ready,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "imported: []" in proc.stderr, proc.stderr

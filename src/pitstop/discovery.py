@@ -17,7 +17,6 @@ the interpreter outside pyenv; a ``python-`` prefix is allowed (``python-3.12``)
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 from pitstop.reading import UnreadableFile, read_bytes
@@ -27,9 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 CONFIG_FILE = "pitstop.toml"
-_TOOL_TABLE = re.compile(
-    r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*(\"pitstop\"|'pitstop'|pitstop)[ \t]*[\].\n]", re.M
-)
+# Compiled on first use: the fast path finds the usual ``[tool.pitstop]`` without importing re.
+_TOOL_TABLE = r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*(\"pitstop\"|'pitstop'|pitstop)[ \t]*[\].\n]"
 
 # Built-in adopted kinds' markers, in detection order (SPEC §6). A marker ending in "/" is a
 # directory; "a/b" is a file inside a directory.
@@ -58,7 +56,12 @@ def pitstop_config(directory: str) -> str | None:
 def _has_tool_table(text: str) -> bool:
     if "pitstop" not in text:
         return False
-    if _TOOL_TABLE.search(text):
+    for line in text.splitlines():
+        if line.lstrip(" \t").startswith(("[tool.pitstop]", "[tool.pitstop.")):
+            return True
+    import re
+
+    if re.search(_TOOL_TABLE, text, re.M):
         return True
     if "tool" not in text:
         return False

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+# Imported by the console entry before the fast path: keep this module's imports to builtins
+# (no dataclasses, shlex or re: each costs milliseconds on every no-op `pitstop check`).
 import itertools
-import shlex
-from dataclasses import dataclass
 
 READY = 0
 NOT_READY = 1
@@ -13,16 +13,33 @@ PROVISION_FAILED = 3
 INTERRUPTED = 130
 
 
-@dataclass(frozen=True, slots=True)
 class Fix:
     """A fix that is a pitstop command, kept as data so each front end renders it its own way
     (``pitstop setup -e docs`` on the command line, ``nox -s setup -- -e docs`` inside nox).
 
     ``argv`` is the pitstop subcommand and its arguments; ``note`` is text after the command.
+    Immutable, compared by value (a plain class: a dataclass would cost the no-op path).
     """
 
+    __slots__ = ("argv", "note")
     argv: tuple[str, ...]
-    note: str = ""
+    note: str
+
+    def __init__(self, argv: tuple[str, ...], note: str = "") -> None:
+        object.__setattr__(self, "argv", tuple(argv))
+        object.__setattr__(self, "note", note)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Fix is immutable: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Fix) and (self.argv, self.note) == (other.argv, other.note)
+
+    def __hash__(self) -> int:
+        return hash((self.argv, self.note))
+
+    def __repr__(self) -> str:
+        return f"Fix(argv={self.argv!r}, note={self.note!r})"
 
     @property
     def command(self) -> str | None:
@@ -40,6 +57,8 @@ class Fix:
 
     def render(self) -> str:
         """``run: pitstop setup -e docs`` plus the note."""
+        import shlex
+
         return f"run: {shlex.join(('pitstop', *self.argv))}{self.note}"
 
 
