@@ -76,7 +76,7 @@ def _parser() -> object:
     def add(name: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help_text, description=help_text, parents=[common, *parents])
 
-    add(
+    setup = add(
         "setup",
         "make the lock fresh (dev) or require it (strict), then provision envs",
         envs,
@@ -84,6 +84,13 @@ def _parser() -> object:
     )
     check = add("check", "read-only status of envs", envs, policy)
     check.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    for command in (setup, check):
+        command.add_argument(
+            "--skip-unavailable",
+            action="store_true",
+            help="an adopted env that is not available here (a local container, a local .venv) "
+            "is a warning, not a failure; managed envs are always provisioned (for CI)",
+        )
     lock = add("lock", "resolve requirements into the lock", envs)
     lock.add_argument("--check", action="store_true", help="only check freshness, offline")
     lock.add_argument(
@@ -104,8 +111,9 @@ def _parser() -> object:
     )
     detect.add_argument("dir", nargs="?", default=".", metavar="DIR")
     detect.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    ci = add("ci", "print a CI job template")
-    ci.add_argument("provider", choices=("github", "gitlab"))
+    from pitstop.commands.ci import add_arguments
+
+    add_arguments(add("ci", "print a CI job template"))
     add("clean", "remove env directories (never locks)", envs)
     return parser
 

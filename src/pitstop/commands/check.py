@@ -28,12 +28,24 @@ def run(args: argparse.Namespace) -> int:
     if not args.env and not args.all:
         envs = list(ctx.project.envs.values())  # check shows every configured env by default
     reports = [registry.validate(ctx.project, env, runtimes=ctx.runtimes) for env in envs]
+    if getattr(args, "skip_unavailable", False):
+        reports = [skip_unavailable(r) for r in reports]
     ok = all(r.status != "error" for r in reports)
     if args.json:
         sys.stdout.write(render_json(ctx, reports, policy_for(ctx, args)))
     else:
         sys.stdout.write(render_text(reports))
     return READY if ok else NOT_READY
+
+
+def skip_unavailable(report: Report) -> Report:
+    """An adopted env that fails validation here becomes a warning (``--skip-unavailable``)."""
+    from dataclasses import replace
+
+    if report.status != "error" or report.kind == "managed":
+        return report
+    note = f"skipped: not available here: {report.message}"
+    return replace(report, status="warning", message="", fix=None, warnings=(*report.warnings, note))
 
 
 def render_json(ctx: Context, reports: list[Report], policy: Policy) -> str:

@@ -22,7 +22,9 @@ def run(args: argparse.Namespace) -> int:
             ctx.reporter.step(f"ready {env.name}: {result.path}")
             continue
         report = registry.validate(ctx.project, env, runtimes=ctx.runtimes)
-        if report.status == "error":
+        if report.status == "error" and getattr(args, "skip_unavailable", False):
+            ctx.reporter.warn(f"skipped {env.name} ({env.kind}): not available here: {report.message}")
+        elif report.status == "error":
             failed += 1
             ctx.reporter.warn(f"{env.name} ({env.kind}): {report.message}")
             if report.fix:
