@@ -219,3 +219,114 @@ def _alive(pid: int) -> bool:
         except ProcessLookupError:
             return False
         return True
+
+
+@pytest.mark.parametrize("linked", [".pitstop", ".pitstop/default"])
+def test_a_store_symlinked_out_of_the_project_is_refused(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path, linked: str
+) -> None:
+    """Issue #10 item 6: nothing is built in, or deleted from, a symlink's target."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    outside = tmp_path / "outside"
+    victim = outside / "venv"  # what `clean` deleted through the symlink before
+    victim.mkdir(parents=True)
+    (victim / "keep.txt").write_text("not pitstop's\n")
+    link = root / linked
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(outside if linked == ".pitstop/default" else tmp_path / "outside-store")
+    if linked == ".pitstop":
+        (tmp_path / "outside-store" / "default").mkdir(parents=True)
+        victim = tmp_path / "outside-store" / "default" / "venv"
+        victim.mkdir()
+        (victim / "keep.txt").write_text("not pitstop's\n")
+    before = sorted(str(p) for p in (tmp_path / "outside").rglob("*")) + sorted(
+        str(p) for p in (tmp_path / "outside-store").rglob("*")
+    )
+    for argv in (["setup"], ["run", "--", "python", "-c", "pass"], ["clean"], ["rollback"]):
+        code, _, err = cli(*argv, cwd=root)
+        assert code == 2, (argv, err)
+        assert "outside the project" in err and "remove the symlink" in err
+    after = sorted(str(p) for p in (tmp_path / "outside").rglob("*")) + sorted(
+        str(p) for p in (tmp_path / "outside-store").rglob("*")
+    )
+    assert after == before
+    assert (victim / "keep.txt").read_text() == "not pitstop's\n"
+
+
+def test_clean_removes_a_symlinked_venv_link_not_its_target(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    target = tmp_path / "elsewhere"
+    (target / "bin").mkdir(parents=True)
+    (target / "bin" / "keep").write_text("x")
+    prev = root / ".pitstop" / "default" / "venv.prev"
+    prev.symlink_to(target)
+    assert cli("clean", cwd=root)[0] == 0
+    assert not prev.is_symlink() and (target / "bin" / "keep").exists()
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_a_package_locked_at_two_versions_by_marker(
+    make_project: ProjectFactory, cli: Cli, installer: str
+) -> None:
+    """Issue #10 item 7: the pip installer selects lock entries by marker, like uv."""
+    from tests.helpers import installed_version
+
+    here = sys.platform
+    root = make_project(
+        f'installer = "{installer}"\n'
+        f'requirements = ["beta", "alpha<2; sys_platform != \'{here}\'", '
+        f"\"alpha>=2; sys_platform == '{here}'\"]\n",
+        python=PY,
+    )
+    assert cli("lock", cwd=root)[0] == 0
+    versions = [p["version"] for p in lockfile.read(root / "pylock.toml").packages if p["name"] == "alpha"]
+    assert sorted(versions) == ["1.0", "2.0"], "the lock pins alpha twice, by marker"
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert installed_version(root, "alpha") == "2.0"
+
+
+def test_temporary_files_are_cleaned_on_failure_and_swept(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #10 item 8."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    real_replace = os.replace
+
+    def failing_replace(src: object, dst: object) -> None:
+        if str(dst).endswith("pylock.toml"):
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    code, _, err = cli("lock", cwd=root)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert code != 0 and "Traceback" not in err
+    assert [p.name for p in root.iterdir() if p.name.endswith(".tmp")] == []
+    assert cli("setup", cwd=root)[0] == 0
+    # What a SIGKILLed pitstop leaves (its pid is gone) is swept by the next locked command.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store = root / ".pitstop" / "default"
+    left = [
+        root / f".pylock.toml.{dead.pid}.tmp",
+        root / ".pitstop" / ".cache" / f".interpreters.json.{dead.pid}.tmp",
+        store / f".journal.json.{dead.pid}.tmp",
+    ]
+    for path in left:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("partial")
+    (store / ".tmp-abandoned" / ".venv").mkdir(parents=True)
+    mine = root / f".pylock.toml.{os.getppid()}.tmp"  # a live writer's file is left alone
+    mine.write_text("in progress")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["gamma"]'))
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert [p for p in left if p.exists()] == []
+    assert not (store / ".tmp-abandoned").exists()
+    assert [p.name for p in store.iterdir() if p.name.startswith((".tmp-", ".trash-"))] == []
+    assert mine.exists()

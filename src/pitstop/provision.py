@@ -150,6 +150,9 @@ class Provisioner:
         """
         if env.kind != "managed":
             raise NotReadyError(f"env {env.name!r} is {env.kind}; pitstop does not build it")
+        from pitstop.store import confined
+
+        confined(self.project, env)
         inputs = collect(self.project, env)
         for warning in inputs.warnings:
             self.reporter.detail(f"warning: {warning}")
@@ -182,6 +185,9 @@ class Provisioner:
                 repaired = swap.recover(store)
                 if repaired:
                     self.reporter.step(f"{env.name}: {repaired}")
+                from pitstop.fsutil import sweep_tmp
+
+                sweep_tmp(self.project.root)  # e.g. a killed `pitstop lock`'s .pylock.toml.*.tmp
                 ready = self.status(env, inputs)
                 if ready.held is not None and not ready.ready and not build and not self.policy.strict:
                     return self._held(env, ready)  # recovery finished a rollback: keep it

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pitstop.config import EnvSpec, Project
 
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -20,3 +24,29 @@ def ensure_location(location: Path) -> None:
     tag = location / "CACHEDIR.TAG"
     if not tag.exists():
         tag.write_text(_TAG, encoding="utf-8")
+
+
+def confined(project: Project, env: EnvSpec) -> Path:
+    """``env``'s store, checked to resolve inside the project (or, for ``location = "user"``,
+    inside the user location): a symlinked ``.pitstop`` or ``.pitstop/<env>`` pointing out
+    is a config error (exit 2), so nothing is ever built in or deleted from its target."""
+    from pitstop.config import user_store
+    from pitstop.errors import ConfigError
+
+    if env.settings.location == "user":
+        literal = user_store(project.root)
+        base = literal.parent.parent
+        where = "the user location"
+    else:
+        literal = project.root / env.settings.location / env.name
+        base = project.root
+        where = "the project"
+    real_base = base.resolve()
+    real = literal.resolve()
+    if real_base not in real.parents:
+        link = next((p for p in [literal, *literal.parents] if p.is_symlink()), literal)
+        raise ConfigError(
+            f"env {env.name!r} would live in {real}, outside {where} ({link} is a symlink out)",
+            fix=f"remove the symlink {link} (pitstop recreates the directory), or set location",
+        )
+    return project.store(env)

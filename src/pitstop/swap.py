@@ -34,6 +34,7 @@ JOURNAL = ".journal.json"
 LOCKFILE = ".pitstop.lock"
 HOLD = ".rolled-back"
 _TRASH = ".trash-"
+SCRATCH = ".tmp-"
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -257,5 +258,12 @@ def recover(store: Path) -> str | None:
             os.rename(old, venv)
         else:
             set_aside(old)
-    # Leftover ``.trash-*`` entries are deleted by the caller's sweep() once the lock is free.
+    # Scratch directories and temporary files of a killed pitstop (the lock is ours: any
+    # scratch directory left is orphaned). ``.trash-*`` is deleted by the caller's sweep().
+    from pitstop.fsutil import sweep_tmp
+
+    for entry in store.glob(f"{SCRATCH}*"):
+        set_aside(entry)
+    sweep_tmp(store)
+    sweep_tmp(store.parent / ".cache")
     return done

@@ -14,8 +14,10 @@ def run(args: argparse.Namespace) -> int:
     from pitstop.flock import EnvLock
 
     ctx = context(args)
+    from pitstop.store import confined
+
     for env in selected_envs(ctx.project, args, managed_only=True):
-        store = ctx.project.store(env)
+        store = confined(ctx.project, env)  # never follows a symlink out of the project
         if not store.exists():
             ctx.reporter.step(f"{env.name}: nothing to clean")
             continue

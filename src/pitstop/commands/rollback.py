@@ -14,8 +14,10 @@ def run(args: argparse.Namespace) -> int:
     from pitstop.flock import EnvLock
 
     ctx = context(args)
+    from pitstop.store import confined
+
     for env in selected_envs(ctx.project, args, managed_only=True):
-        store = ctx.project.store(env)
+        store = confined(ctx.project, env)
         if not (store / swap.PREV).exists() and not (store / swap.JOURNAL).exists():
             swap.rollback(store)  # raises "no previous env" before anything is created
         try:

@@ -12,6 +12,7 @@ from pitstop.errors import ProvisionError
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
 from pitstop.runtime import Interpreter, Runtimes
+from pitstop.swap import SCRATCH
 
 
 class Installer(Protocol):
@@ -52,9 +53,6 @@ def require_venv(venv: Path, env: EnvSpec) -> None:
             f"refusing to install: {venv} {problem}; pitstop installs only into its own venv.new",
             fix=f"run: pitstop setup{flag}",
         )
-
-
-SCRATCH = ".tmp-"
 
 
 @contextmanager
