@@ -25,10 +25,15 @@ def generation(root: Path, name: str = "venv", env: str = "default") -> int:
 
 
 def env_python(root: Path, code: str, env: str = "default") -> str:
-    """Run ``code`` with the env's interpreter and return stdout."""
+    """Run ``code`` with the env's interpreter and return stdout.
+
+    ``-B``: no ``.pyc`` is written, so a later call sees a source file rewritten within the
+    same second at the same size (a ``.pyc`` is checked against the source's mtime in whole
+    seconds and its size, and would be taken as current).
+    """
     python = store(root, env) / "venv" / "bin" / "python"
     return subprocess.run(
-        [str(python), "-c", code], capture_output=True, text=True, check=True
+        [str(python), "-B", "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
 
 

@@ -381,7 +381,10 @@ def test_install_project_is_editable_and_the_rest_hash_checked(
     code, _, err = cli("setup", cwd=root)
     assert code == 0, err
     assert env_python(root, "import alpha, proj_mod; print(alpha.__version__, proj_mod.VALUE)") == "1.0 1"
-    (root / "proj_mod.py").write_text("VALUE = 2\n")  # editable: no rebuild needed
+    # Editable: the env imports the project's own file, so an edit needs no rebuild.
+    origin = env_python(root, "import proj_mod; print(proj_mod.__file__)")
+    assert Path(origin).resolve() == (root / "proj_mod.py").resolve()
+    (root / "proj_mod.py").write_text("VALUE = 2\n")
     assert env_python(root, "import proj_mod; print(proj_mod.VALUE)") == "2"
 
 
