@@ -42,7 +42,7 @@ def test_marker_records_the_lock_bytes_installed_not_the_file_at_marker_time(
     root = make_project('requirements = ["beta"]\n', python=PY)
     assert cli("lock", cwd=root)[0] == 0
     lock = root / "pylock.toml"
-    installed = lockfile.read(lock).content_hash
+    installed = lockfile.status(lock, "").content_hash
     real = pitstop.verify.verify
 
     def verify_while_the_lock_is_rewritten(*args: object, **kwargs: object) -> None:
@@ -58,7 +58,7 @@ def test_marker_records_the_lock_bytes_installed_not_the_file_at_marker_time(
     code, out, _ = cli("check", cwd=root)
     assert code == 1 and "lock changed" in out
     assert cli("setup", cwd=root)[0] == 0
-    assert _marker(root)["lock_hash"] == lockfile.read(lock).content_hash
+    assert _marker(root)["lock_hash"] == lockfile.status(lock, "").content_hash
 
 
 def _hand_install(root: Path, wheels: Path, *args: str) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pitstop.errors import ProvisionError
 from pitstop.uvbin import find_uv
-from pitstop.verify import canonical, parse_metadata, scan, verify
+from pitstop.verify import parse_metadata, scan, verify
 from tests.conftest import ProjectFactory
 from tests.helpers import PY, store
 from tests.wheelfactory import build_wheel
@@ -149,8 +149,6 @@ def test_top_level_names_come_from_top_level_txt_else_the_record(venv: Path) -> 
 def test_parse_metadata() -> None:
     text = "Metadata-Version: 2.1\nName: Zope.Interface\nVersion: 5.0\n\nName: not-a-header\n"
     assert parse_metadata(text) == ("Zope.Interface", "5.0")
-    assert canonical("Zope.Interface") == "zope-interface"
-    assert canonical("a__b--c") == "a-b-c"
 
 
 @given(st.text(max_size=300))

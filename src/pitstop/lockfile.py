@@ -233,11 +233,6 @@ class LockFile:
         return (self.data.get("tool") or {}).get("pitstop") or {}
 
     @property
-    def content_hash(self) -> str:
-        """The recorded content hash."""
-        return str(self.tool.get("content-hash", ""))
-
-    @property
     def requirements(self) -> list[str]:
         """The normalized requirements recorded when the lock was made."""
         return [str(r) for r in self.tool.get("requirements", [])]

@@ -10,8 +10,6 @@ TYPE_CHECKING = False  # not typing's: `pitstop check` on a ready env should not
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-COMMANDS = ("setup", "check", "lock", "run", "python", "rollback", "detect", "ci", "clean")
-
 
 def _parser() -> object:
     import argparse

@@ -35,7 +35,6 @@ if cv("Py_ENABLE_SHARED"):
             lib = os.path.realpath(p)
             break
 base = getattr(sys, "base_prefix", getattr(sys, "real_prefix", sys.prefix))
-managed = os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")
 impl = getattr(sys, "implementation", None)
 iv = impl.version if impl is not None else sys.version_info
 iver = "%d.%d.%d" % (iv[0], iv[1], iv[2])
@@ -64,7 +63,6 @@ sys.stdout.write(json.dumps({
     "libpython": lib,
     "prefix": sys.prefix,
     "base_prefix": base,
-    "externally_managed": os.path.isfile(managed),
     "markers": markers,
 }))
 """
@@ -163,14 +161,8 @@ class Interpreter:
     identity: RuntimeIdentity
     prefix: str
     base_prefix: str
-    externally_managed: bool
     libpython: str | None
     markers: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def is_venv(self) -> bool:
-        """True for a virtual environment's interpreter."""
-        return os.path.realpath(self.prefix) != os.path.realpath(self.base_prefix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +256,6 @@ class Runtimes:
             identity=identity,
             prefix=str(info["prefix"]),
             base_prefix=str(info["base_prefix"]),
-            externally_managed=bool(info["externally_managed"]),
             libpython=str(info["libpython"]) if info.get("libpython") else None,
             markers=tuple(sorted(dict(info.get("markers") or {}).items())),  # type: ignore[call-overload]
         )
@@ -530,7 +521,6 @@ def _interpreter_from_json(data: dict[str, object]) -> Interpreter:
         identity=ident,
         prefix=str(data["prefix"]),
         base_prefix=str(data["base_prefix"]),
-        externally_managed=bool(data["externally_managed"]),
         libpython=data["libpython"] if isinstance(data["libpython"], str) else None,
         markers=tuple(tuple(pair) for pair in data.get("markers") or ()),  # type: ignore[attr-defined]
     )

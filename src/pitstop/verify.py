@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from pitstop.errors import ProvisionError
 
 # Runs inside the env (one short process; site runs as in any start, so .pth files and
@@ -38,14 +40,6 @@ class Distribution:
     #: Top-level import names: ``top_level.txt`` (setuptools writes it from what it built),
     #: else the top-level modules and packages (with ``__init__.py``) the RECORD lists.
     modules: tuple[str, ...]
-
-
-def canonical(name: str) -> str:
-    """PEP 503 normalization without importing packaging."""
-    out = "".join("-" if c in "-_." else c for c in name.lower())
-    while "--" in out:
-        out = out.replace("--", "-")
-    return out
 
 
 def parse_metadata(text: str) -> tuple[str | None, str | None]:
@@ -111,7 +105,7 @@ def scan(venv: Path) -> tuple[list[Distribution], list[str]]:
                     modules.add(parts[0])
             names = _top_level(info) or modules
             public = tuple(sorted(m for m in names if m.isidentifier()))
-            dists.append(Distribution(canonical(name), version, public))
+            dists.append(Distribution(canonicalize_name(name), version, public))
     return dists, problems
 
 

@@ -14,11 +14,6 @@ if TYPE_CHECKING:
     from pitstop.config import EnvSpec
     from pitstop.kinds.base import PythonCommand
 
-if TYPE_CHECKING:
-    from pitstop.commands import Context
-    from pitstop.config import EnvSpec
-    from pitstop.kinds.base import PythonCommand
-
 
 def command_for_env(args: argparse.Namespace) -> tuple[Context, EnvSpec, PythonCommand]:
     """Shared by ``run`` and ``python``: (context, env spec, PythonCommand) after ensuring."""
