@@ -204,6 +204,8 @@ def test_matrix_session_runs_on_each_interpreter_from_one_lock(matrix: Path) -> 
 
 
 def test_force_python_runs_the_forced_interpreter(matrix: Path) -> None:
+    from tests.conftest import pyenv_python
+
     result = nox(matrix, "-s", "tests", "--force-python", "3.12")
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
@@ -214,6 +216,11 @@ def test_force_python_runs_the_forced_interpreter(matrix: Path) -> None:
     assert f"BARE 3.11 {matrix / '.pitstop' / 'default@3.11' / 'venv' / 'bin'}" in out
     extra = nox(matrix, "-l", "--extra-python", "3.13")
     assert "tests-3.13" in extra.stdout
+    path = pyenv_python("3.11")  # nox also takes an interpreter's path
+    by_path = nox(matrix, "-s", "tests", "--force-python", path)
+    assert by_path.returncode == 0 and "RAN (3, 11)" in by_path.stdout + by_path.stderr
+    stores = sorted(p.name for p in (matrix / ".pitstop").iterdir() if p.name.startswith("default@python-"))
+    assert len(stores) == 1 and (matrix / ".pitstop" / stores[0] / "venv").is_dir()
 
 
 def test_bare_and_stacked_decorators(matrix: Path) -> None:

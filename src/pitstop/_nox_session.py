@@ -53,10 +53,12 @@ class Target:
         from pitstop.nox import NoxfileError
         from pitstop.runtime import parse_request
 
-        if not _VARIANT.fullmatch(value) or os.path.isabs(value):
+        if os.path.isabs(value):
+            return  # an interpreter's path, as nox allows; its env store gets a hashed name
+        if not _VARIANT.fullmatch(value):
             raise NoxfileError(
-                f"python {value!r} in @pitstop.nox.session: use a version request",
-                fix='use e.g. python=["3.11", "3.12"] or "pypy3.10"; set PITSTOP_PYTHON for a path',
+                f"python {value!r} in @pitstop.nox.session: use a version request or a path",
+                fix='use e.g. python=["3.11", "3.12"], "pypy3.10" or an absolute path',
             )
         try:
             parse_request(value)

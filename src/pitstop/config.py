@@ -166,7 +166,12 @@ class Project:
 
     def store(self, env: EnvSpec) -> Path:
         """The directory holding ``env``'s venv, venv.new, venv.prev and its flock."""
-        name = f"{env.name}@{env.python_variant}" if env.python_variant else env.name
+        name = env.name
+        if env.python_variant:
+            variant = env.python_variant
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+_-]{0,31}", variant):  # a path, say
+                variant = "python-" + hashlib.sha256(variant.encode()).hexdigest()[:12]
+            name = f"{env.name}@{variant}"
         return self.location(env.settings) / name
 
     def location(self, settings: Settings) -> Path:

@@ -124,7 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("provider", choices=sorted(TEMPLATES))
     parser.add_argument(
         "--install",
-        metavar="SPEC",
+        metavar="REQUIREMENT",
         help="how CI installs pitstop (default: where this pitstop was installed from)",
     )
     parser.add_argument(
