@@ -1,19 +1,38 @@
-"""pitstop side by side with the tools users would pick instead.
+"""pitstop against the tools users would pick instead, measured in pairs.
 
-Bytecode caching is left on (as for every user): a shell with PYTHONDONTWRITEBYTECODE=1
-would make every Python tool recompile its modules on each run.
+    python benchmarks/bench.py --pairs 15 [--rows setup-small,check,...] [--write docs/benchmarks.md]
+    python benchmarks/bench.py --download WHEELS          # once, with the real index
+    python benchmarks/bench.py --offline WHEELS --pairs 15
 
-    nox -s bench -- [--repeat N] [--write docs/benchmarks.md]
+Method (what a sceptic should check):
 
-Every figure is the median wall time of whole-process runs, and every pitstop figure is a
-ratio to its peer measured in the same run, on the same synthetic projects (tiny local wheels:
-5 packages "small", 120 packages "large", 20 modules each), offline, with warm caches. Peak
-memory is the largest RSS of any process the command started (ru_maxrss of its children).
+- **Paired and alternating.** Every row runs pitstop and its peer alternately in this one
+  process: pair i runs A then B, pair i+1 runs B then A (so neither always goes first), after
+  one unrecorded warm-up pair. The report gives the min / median / max of the per-pair
+  ratios A/B and the median wall time of each side. Drift of a shared machine hits both
+  sides of a pair alike; the spread of the ratios shows how much noise there was.
+- **Real packages.** "small" is 12 popular requirements (21 packages); "large" is numpy,
+  pandas, scipy and matplotlib. Online mode resolves them from the real index; ``--offline``
+  serves previously downloaded real wheels from a PEP 503 simple index on 127.0.0.1 (so the
+  run is independent of the network) and points both pitstop and uv at it.
+- **Warm, private cache.** uv's cache is a directory under this run's temporary workspace
+  (``UV_CACHE_DIR``), never the user's; every row is warmed before it is measured.
+- **Two installs of pitstop**: with pip (``python -m venv`` + ``pip install``: the console
+  script pip writes imports ``re``) and with uv (``uv pip install``: its script does not).
+  Each is alone in its venv; the peers (nox, nox-uv, tox, tox-uv, pre-commit) and a third
+  pitstop (for ``pitstop.nox``) share another.
+- Whole processes, wall clock (``time.perf_counter`` around ``subprocess.run``), bytecode
+  writing on. Untimed preparation (deleting an env, reverting an edit) happens outside the
+  measured interval. The swap row times ``swap.commit`` itself (what ``setup`` runs under
+  the env lock), in a child process importing the installed pitstop.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import http.server
+import json
 import os
 import platform
 import shutil
@@ -21,431 +40,694 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.wheelfactory import build_wheel
-
-BIN = Path(sys.executable).parent
-_MEM = (
-    "import resource, subprocess, sys; "
-    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+REPO = Path(__file__).resolve().parents[1]
+SMALL = [
+    "requests",
+    "rich",
+    "click",
+    "pyyaml",
+    "attrs",
+    "jinja2",
+    "python-dateutil",
+    "packaging",
+    "tomli-w",
+    "typing-extensions",
+    "tabulate",
+    "colorama",
+]
+LARGE = ["numpy", "pandas", "scipy", "matplotlib"]
+ADDED = "wcwidth"  # the one package the rebuild row adds (not a dependency of SMALL)
+PEERS = ["nox", "nox-uv", "tox", "tox-uv", "pre-commit"]
+ROWS = (
+    "setup-small",
+    "setup-large",
+    "rebuild",
+    "swap",
+    "check",
+    "nox",
+    "tox",
+    "pre-commit",
 )
 
-
-def tool(name: str) -> str:
-    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
-    if found is None:
-        raise SystemExit(f"{name} is not installed: run this through `nox -s bench` (env 'bench')")
-    return found
+Timed = Callable[[], float]
 
 
 @dataclass
-class Result:
-    label: str
-    ms: float
-    mb: float
+class Row:
+    """One paired comparison."""
+
+    section: str
+    a_label: str
+    b_label: str
+    command: str
+    a: list[float] = field(default_factory=list)
+    b: list[float] = field(default_factory=list)
+    target: float | None = None
+
+    @property
+    def ratios(self) -> list[float]:
+        return [x / y for x, y in zip(self.a, self.b, strict=True)]
+
+    def line(self) -> str:
+        r = self.ratios
+        verdict = ""
+        if self.target is not None:
+            verdict = "met" if statistics.median(r) <= self.target else "NOT met"
+            verdict = f"≤ {self.target:.2f}×: {verdict}"
+        return (
+            f"| {self.a_label} | {self.b_label} | {_ms(statistics.median(self.a))} | "
+            f"{_ms(statistics.median(self.b))} | {min(r):.2f}× | **{statistics.median(r):.2f}×** | "
+            f"{max(r):.2f}× | {len(r)} | {verdict} |"
+        )
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 class Bench:
-    def __init__(self, work: Path, repeat: int) -> None:
+    """A temporary workspace with private caches, two pitstop installs and the peers."""
+
+    def __init__(self, work: Path, python: str, index: str | None, pairs: int) -> None:
         self.work = work
-        self.repeat = repeat
+        self.python = python
+        self.index = index
+        self.pairs = pairs
         home = work / "home"
         home.mkdir()
         self.env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("PIP_", "UV_", "PITSTOP_", "VIRTUAL_ENV", "NOX_", "TOX_", "PRE_COMMIT"))
-            and k not in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "PYTHONDONTWRITEBYTECODE")
+            if not k.startswith(("UV_", "PITSTOP_", "VIRTUAL_ENV", "NOX_", "TOX_", "PRE_COMMIT", "CONDA_"))
+            and k not in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH")
         }
         self.env.update(
             HOME=str(home),
             XDG_CACHE_HOME=str(home / ".cache"),
-            XDG_DATA_HOME=str(home / "data"),
+            XDG_DATA_HOME=str(home / ".local" / "share"),
+            XDG_CONFIG_HOME=str(home / ".config"),
             UV_CACHE_DIR=str(work / "uv-cache"),
+            PITSTOP_HOME=str(home / "pitstop"),
             PRE_COMMIT_HOME=str(home / "pre-commit"),
-            PIP_CONFIG_FILE=os.devnull,
-            PIP_NO_INDEX="1",
             PIP_DISABLE_PIP_VERSION_CHECK="1",
         )
-        self.python = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
-        self.short = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        self.pip_bin = work / "pitstop-pip" / "bin"
+        self.uv_bin = work / "pitstop-uv" / "bin"
+        self.peers_bin = work / "peers" / "bin"
 
-    def run(self, cmd: Sequence[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    # -- processes ---------------------------------------------------------------------
+    def run(self, argv: Sequence[str], cwd: Path, **extra: str) -> float:
+        """Run argv to completion; its wall time in seconds. A failure stops the benchmark."""
+        env = {**self.env, **extra}
+        start = time.perf_counter()
         proc = subprocess.run(
-            list(cmd), cwd=cwd, env={**self.env, **extra}, capture_output=True, text=True, check=False
-        )
-        if proc.returncode != 0:
-            raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-        return proc
-
-    def time(
-        self,
-        label: str,
-        cmd: Sequence[str],
-        cwd: Path,
-        *,
-        before: Sequence[Sequence[str]] = (),
-        repeat: int | None = None,
-        **extra: str,
-    ) -> Result:
-        """Median wall time of ``cmd`` (``before`` runs untimed ahead of each run), peak RSS."""
-        samples = []
-        for _ in range(repeat or self.repeat):
-            for prep in before:
-                self.run(prep, cwd, **extra)
-            start = time.perf_counter()
-            proc = subprocess.run(
-                list(cmd),
-                cwd=cwd,
-                env={**self.env, **extra},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
-            )
-            samples.append(time.perf_counter() - start)
-            if proc.returncode != 0:
-                self.run(cmd, cwd, **extra)  # raises with the output
-        for prep in before:
-            self.run(prep, cwd, **extra)
-        mem = subprocess.run(
-            [sys.executable, "-c", _MEM, *cmd],
+            list(argv),
             cwd=cwd,
-            env={**self.env, **extra},
+            env=env,
             capture_output=True,
             text=True,
             check=False,
+            stdin=subprocess.DEVNULL,
         )
-        kb = int(mem.stdout.strip() or 0)
-        return Result(label, statistics.median(samples) * 1000, kb / 1024)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(
+                f"failed ({proc.returncode}) in {cwd.name}: {' '.join(argv)}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            )
+        return elapsed
 
-    # -- fixtures -------------------------------------------------------------------------
-    def wheels(self, count: int) -> tuple[Path, list[str]]:
-        directory = self.work / f"wheels-{count}"
-        directory.mkdir()
-        names = [f"pkg{count}x{i}" for i in range(count)]
-        for name in names:
-            modules = {f"{name}/mod{j}.py": f"# {name} module {j}\n" + "VALUE = 1\n" * 40 for j in range(20)}
-            build_wheel(directory, name, "1.0", extra_files=modules)
-        build_wheel(directory, f"toggle{count}", "1.0")
-        return directory, names
+    @property
+    def uv(self) -> str:
+        return str(self.pip_bin / "uv")
 
-    def projects(self, size: str, count: int) -> dict[str, Path]:
-        wheels, names = self.wheels(count)
-        reqs = ", ".join(f'"{n}"' for n in names)
-        root = self.work / size
-        out = {}
-        # pitstop
-        p = root / "pitstop"
-        p.mkdir(parents=True)
-        (p / "pyproject.toml").write_text(
-            f'[tool.pitstop]\npython = "{self.python}"\nrequirements = [{reqs}]\n'
-            f'find-links = ["{wheels}"]\nno-index = true\n'
+    def install(self) -> None:
+        """pitstop with pip, pitstop with uv (each alone in its venv, as a user's ``pipx`` /
+        ``uv tool`` install would be), and the peers with pitstop in a third venv (nox must
+        import ``pitstop.nox``)."""
+        print("installing pitstop with pip, with uv, and the peers ...", file=sys.stderr)
+        for venv, extra in ((self.pip_bin.parent, []), (self.peers_bin.parent, PEERS)):
+            self.run([self.python, "-m", "venv", str(venv)], self.work)
+            self.run(
+                [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(REPO), *extra], self.work
+            )
+        self.run([self.uv, "venv", "-q", "--python", self.python, str(self.uv_bin.parent)], self.work)
+        self.run(
+            [self.uv, "pip", "install", "-q", "--python", str(self.uv_bin / "python"), str(REPO)],
+            self.work,
         )
-        self.run([tool("pitstop"), "setup"], p)
-        out["pitstop"] = p
-        # uv project
-        u = root / "uv"
-        u.mkdir()
-        (u / "pyproject.toml").write_text(
-            f'[project]\nname = "uvproj"\nversion = "0"\nrequires-python = ">={self.short}"\ndependencies = [{reqs}]\n'
-            f'[tool.uv]\nno-index = true\nfind-links = ["{wheels}"]\n'
+
+    # -- projects ----------------------------------------------------------------------
+    def pitstop_project(self, name: str, requirements: list[str], extra: str = "") -> Path:
+        root = self.work / name
+        root.mkdir()
+        index = f'index-url = "{self.index}"\n' if self.index else ""
+        (root / "pyproject.toml").write_text(
+            f'[project]\nname = "{name}"\nversion = "0.1"\n\n'
+            f'[tool.pitstop]\npython = "{self.python}"\n{index}'
+            f"requirements = {json.dumps(requirements)}\n{extra}",
+            encoding="utf-8",
         )
-        self.run([tool("uv"), "sync", "-q", "--python", self.python], u)
-        out["uv"] = u
-        # nox
-        n = root / "nox"
-        n.mkdir()
-        (n / "noxfile.py").write_text(
-            "import nox\n"
-            f"@nox.session(python={self.python!r}, venv_backend='uv')\n"
-            "def noop(session):\n"
-            f"    session.install('--no-index', '--find-links', {str(wheels)!r}, {reqs})\n"
-            "    session.run('python', '-c', 'pass')\n"
+        self.run([str(self.pip_bin / "pitstop"), "-q", "setup"], root)
+        return root
+
+    def uv_project(self, name: str, requirements: list[str]) -> Path:
+        root = self.work / name
+        root.mkdir()
+        index = (
+            f'\n[[tool.uv.index]]\nname = "local"\nurl = "{self.index}"\ndefault = true\n'
+            if self.index
+            else ""
         )
-        self.run([tool("nox"), "-s", "noop"], n)
-        out["nox"] = n
-        # tox with tox-uv
-        t = root / "tox"
-        t.mkdir()
-        deps = "\n    ".join(names)
-        (t / "tox.ini").write_text(
-            f"[tox]\nskipsdist = true\nrequires = tox-uv\n[testenv:noop]\nbase_python = {self.python}\n"
-            f"runner = uv-venv-runner\nskip_install = true\nset_env =\n    UV_NO_INDEX=1\n    UV_FIND_LINKS={wheels}\n"
-            f"deps =\n    {deps}\ncommands = python -c pass\n"
+        version = self.short
+        (root / "pyproject.toml").write_text(
+            f'[project]\nname = "{name}"\nversion = "0.1"\nrequires-python = ">={version}"\n'
+            f"dependencies = {json.dumps(requirements)}\n{index}",
+            encoding="utf-8",
         )
-        self.run([tool("tox"), "run", "-e", "noop"], t)
-        out["tox"] = t
-        (root / "requirements.txt").write_text("".join(f"{n}\n" for n in names))
-        out["root"] = root
-        out["wheels"] = wheels
-        return out
+        self.run([self.uv, "sync", "-q", "--python", self.python], root)
+        return root
+
+    @property
+    def short(self) -> str:
+        out = subprocess.run(
+            [self.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.strip()
+
+    # -- pairing -----------------------------------------------------------------------
+    def pair(self, row: Row, a: Timed, b: Timed) -> Row:
+        """Warm-up pair, then ``pairs`` alternating pairs."""
+        print(f"  {row.section}: {row.a_label} vs {row.b_label} ...", file=sys.stderr)
+        a()
+        b()
+        for i in range(self.pairs):
+            if i % 2 == 0:
+                ta, tb = a(), b()
+            else:
+                tb, ta = b(), a()
+            row.a.append(ta)
+            row.b.append(tb)
+        return row
 
 
-NOTES = """\
-Where a target is missed, this is why (each line is measured above):
+# -- rows ------------------------------------------------------------------------------
+def setup_rows(bench: Bench, size: str, requirements: list[str], installs: Sequence[str]) -> list[Row]:
+    """``pitstop setup`` of a fresh env from a fresh lock vs raw ``uv venv`` + ``uv pip sync``
+    of the same lock file."""
+    root = bench.pitstop_project(f"setup-{size}", requirements)
+    raw = bench.work / f"raw-{size}"
+    store = root / ".pitstop" / "default"
+    rows = []
+    for installed in installs:
+        bindir = bench.pip_bin if installed == "pip" else bench.uv_bin
 
-- **A Python program against a native binary.** `uv` starts in a few milliseconds; any Python
-  program starts no faster than `python -c pass`. The no-op `check` is a stat-only fast path that
-  imports no TOML, packaging or argparse, so what it adds to the interpreter's start-up is a few
-  milliseconds; it cannot undercut the start-up itself.
-- **Provisioning does more than `uv venv` + `uv pip sync`, on purpose.** On top of the two uv
-  processes, pitstop starts Python (and imports `packaging` to read the requirements), verifies
-  the new env before promoting it — every dist-info and RECORD file read, and a smoke import run
-  by the env's own interpreter, a second Python start-up — writes the marker and the journal,
-  and swaps atomically. That is a fixed cost of a few hundred milliseconds that raw uv skips
-  (and that leaves raw uv's envs half-installed after a Ctrl-C). It is the same order as a fresh
-  nox session and below tox; as envs grow, the fixed part matters less (see the ratio for the
-  large env).
+        def a(bindir: Path = bindir) -> float:
+            shutil.rmtree(store, ignore_errors=True)
+            return bench.run([str(bindir / "pitstop"), "-q", "setup"], root)
+
+        def b() -> float:
+            shutil.rmtree(raw, ignore_errors=True)
+            first = bench.run([bench.uv, "venv", "-q", "--python", bench.python, str(raw)], root)
+            return first + bench.run(
+                [
+                    bench.uv,
+                    "pip",
+                    "sync",
+                    "-q",
+                    "--preview-features",
+                    "pylock",
+                    "--require-hashes",
+                    "--python",
+                    str(raw / "bin" / "python"),
+                    "pylock.toml",
+                ],
+                root,
+            )
+
+        rows.append(
+            bench.pair(
+                Row(
+                    f"setup-{size}",
+                    f"`pitstop setup` ({size}, {installed}-installed)",
+                    "`uv venv` + `uv pip sync pylock.toml`",
+                    f"--rows setup-{size}",
+                    target=1.10,
+                ),
+                a,
+                b,
+            )
+        )
+    return rows
+
+
+def rebuild_row(bench: Bench) -> list[Row]:
+    """Add one requirement and provision: ``pitstop setup`` (re-lock + staged rebuild) vs
+    ``uv sync`` (re-lock + in-place install) after the same edit."""
+    proj = bench.pitstop_project("rebuild-pitstop", SMALL)
+    uvp = bench.uv_project("rebuild-uv", SMALL)
+    pitstop = str(bench.pip_bin / "pitstop")
+
+    def edit(root: Path, add: bool) -> None:
+        path = root / "pyproject.toml"
+        text = path.read_text(encoding="utf-8")
+        before, after = '"colorama"]', f'"colorama", "{ADDED}"]'
+        path.write_text(text.replace(before, after) if add else text.replace(after, before), encoding="utf-8")
+
+    def a() -> float:
+        edit(proj, True)
+        took = bench.run([pitstop, "-q", "setup"], proj)
+        edit(proj, False)
+        bench.run([pitstop, "-q", "setup"], proj)
+        return took
+
+    def b() -> float:
+        edit(uvp, True)
+        took = bench.run([bench.uv, "sync", "-q"], uvp)
+        edit(uvp, False)
+        bench.run([bench.uv, "sync", "-q"], uvp)
+        return took
+
+    row = Row(
+        "rebuild",
+        f"`pitstop setup` after adding {ADDED} (small)",
+        "`uv sync` after the same edit",
+        "--rows rebuild",
+        target=1.5,
+    )
+    return [bench.pair(row, a, b)]
+
+
+_SWAP = r"""
+import json, os, shutil, sys, time
+from pathlib import Path
+from pitstop import state, swap
+stores = [Path(p) for p in sys.argv[2:]]
+pairs = int(sys.argv[1])
+
+def prepare(store):
+    for name in ("venv.prev", "venv.new"):
+        shutil.rmtree(store / name, ignore_errors=True)
+    swap.sweep(store)
+    gen = state.generation(store / "venv")
+    for name, g in (("venv.prev", gen - 1), ("venv.new", gen + 1)):
+        subprocess_cp(store / "venv", store / name)
+        marker = state.marker_path(store / name)
+        data = json.loads(marker.read_text())
+        data["generation"] = g
+        marker.unlink()  # a hardlink shared with venv: replace it, never write through it
+        marker.write_text(json.dumps(data))
+    return gen + 1
+
+def subprocess_cp(src, dst):
+    import subprocess
+    # A hardlink clone: the same files and directories to rename and delete, made quickly.
+    subprocess.run(["cp", "-al", str(src), str(dst)], check=True)
+
+def once(store):
+    gen = prepare(store)
+    start = time.perf_counter()
+    swap.commit(store, generation=gen, keep_previous=True)
+    took = time.perf_counter() - start
+    start = time.perf_counter()
+    swap.sweep(store)
+    return took, time.perf_counter() - start
+
+big, small = stores
+once(big); once(small)
+out = {"a": [], "b": [], "sweep_a": [], "sweep_b": []}
+for i in range(pairs):
+    order = [(big, "a"), (small, "b")] if i % 2 == 0 else [(small, "b"), (big, "a")]
+    for store, key in order:
+        took, swept = once(store)
+        out[key].append(took)
+        out["sweep_" + key].append(swept)
+print(json.dumps(out))
 """
 
 
-def ratio(a: Result, b: Result) -> str:
-    return f"{a.ms / b.ms:.2f}×"
+def swap_row(bench: Bench) -> list[Row]:
+    """``swap.commit`` (the swap ``setup`` runs under the env lock) with the old venv.prev
+    in place, at 500 vs 5 packages of tiny local wheels (20 files each)."""
+    sys.path.insert(0, str(REPO))
+    from tests.wheelfactory import build_wheel
+
+    wheels = bench.work / "swap-wheels"
+    wheels.mkdir()
+    names = [f"pkg{i:03d}" for i in range(500)]
+    for name in names:
+        files = {f"{name}/mod{j}.py": f"X = {j}\n" for j in range(19)}
+        build_wheel(wheels, name, "1.0", extra_files=files)
+    stores = []
+    for count in (500, 5):
+        root = bench.work / f"swap-{count}"
+        root.mkdir()
+        (root / "pyproject.toml").write_text(
+            f'[project]\nname = "swap{count}"\nversion = "0.1"\n\n[tool.pitstop]\n'
+            f'python = "{bench.python}"\nfind-links = ["../swap-wheels"]\nno-index = true\n'
+            f"requirements = {json.dumps(names[:count])}\n",
+            encoding="utf-8",
+        )
+        bench.run([str(bench.pip_bin / "pitstop"), "-q", "setup"], root)
+        stores.append(root / ".pitstop" / "default")
+    print("  swap: 500 vs 5 packages ...", file=sys.stderr)
+    proc = subprocess.run(
+        [str(bench.pip_bin / "python"), "-c", _SWAP, str(bench.pairs), *map(str, stores)],
+        env=bench.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(proc.stdout)
+    swap = Row(
+        "swap",
+        "`swap.commit` at 500 packages",
+        "`swap.commit` at 5 packages",
+        "--rows swap",
+        a=data["a"],
+        b=data["b"],
+        target=1.2,
+    )
+    sweep = Row(
+        "swap",
+        "deleting the old venv.prev after the lock is released, 500 packages",
+        "the same at 5 packages",
+        "--rows swap",
+        a=data["sweep_a"],
+        b=data["sweep_b"],
+    )
+    return [swap, sweep]
 
 
-def fmt(r: Result) -> str:
-    return f"{r.ms:.1f} ms"
+def check_rows(bench: Bench) -> list[Row]:
+    """No-op readiness on a ready env: ``pitstop check`` vs ``uv sync --locked --check --offline``."""
+    proj = bench.pitstop_project("check-pitstop", SMALL)
+    uvp = bench.uv_project("check-uv", SMALL)
+    rows = []
+    peer = [bench.uv, "sync", "--locked", "--check", "--offline", "-q"]
+    for installed, bindir in (("pip", bench.pip_bin), ("uv", bench.uv_bin)):
+        bench.run([str(bindir / "pitstop"), "-q", "setup"], proj)  # this install's fast-path cache
+        rows.append(
+            bench.pair(
+                Row(
+                    "check",
+                    f"`pitstop check` ({installed}-installed)",
+                    "`uv sync --locked --check --offline`",
+                    "--rows check",
+                    target=1.0,
+                ),
+                partial(bench.run, [str(bindir / "pitstop"), "check"], proj),
+                partial(bench.run, peer, uvp),
+            )
+        )
+    rows.append(
+        bench.pair(
+            Row(
+                "check",
+                "`pitstop check` (pip-installed)",
+                "`python -c pass`",
+                "--rows check",
+                target=2.0,
+            ),
+            lambda: bench.run([str(bench.pip_bin / "pitstop"), "check"], proj),
+            lambda: bench.run([bench.python, "-c", "pass"], proj),
+        )
+    )
+    return rows
+
+
+def nox_rows(bench: Bench) -> list[Row]:
+    """A nox session running ``python -c pass`` in the small env: pitstop's session vs nox-uv."""
+    proj = bench.pitstop_project("nox-pitstop", SMALL)
+    (proj / "noxfile.py").write_text(
+        "from pitstop.nox import session\n\n\n"
+        '@session(env="default")\n'
+        "def smoke(session):\n"
+        '    session.run("python", "-c", "pass")\n',
+        encoding="utf-8",
+    )
+    uvp = bench.uv_project("nox-uv", SMALL)
+    (uvp / "noxfile.py").write_text(
+        "from nox import options\n"
+        "from nox_uv import session\n\n"
+        'options.default_venv_backend = "uv"\n\n\n'
+        f'@session(python="{bench.short}")\n'
+        "def smoke(session):\n"
+        '    session.run("python", "-c", "pass")\n',
+        encoding="utf-8",
+    )
+    nox = str(bench.peers_bin / "nox")
+    store = proj / ".pitstop" / "default"
+    path = f"{bench.peers_bin}{os.pathsep}{bench.env.get('PATH', '')}"
+
+    def cold_a() -> float:
+        shutil.rmtree(store, ignore_errors=True)
+        return bench.run([nox, "-s", "smoke"], proj, PATH=path)
+
+    def cold_b() -> float:
+        shutil.rmtree(uvp / ".nox", ignore_errors=True)
+        return bench.run([nox, "-s", "smoke"], uvp, PATH=path)
+
+    second = bench.pair(
+        Row(
+            "nox",
+            "pitstop session, second run (`nox -s smoke`)",
+            "nox-uv session, second run (`nox -r -s smoke`)",
+            "--rows nox",
+            target=1.0,
+        ),
+        lambda: bench.run([nox, "-s", "smoke"], proj, PATH=path),
+        lambda: bench.run([nox, "-r", "-s", "smoke"], uvp, PATH=path),
+    )
+    cold = bench.pair(
+        Row(
+            "nox",
+            "pitstop session, cold (env deleted)",
+            "nox-uv session, cold (`.nox` deleted)",
+            "--rows nox",
+            target=1.5,
+        ),
+        cold_a,
+        cold_b,
+    )
+    return [second, cold]
+
+
+def tox_row(bench: Bench) -> list[Row]:
+    """Running a command in a ready env: ``pitstop run`` vs ``tox run`` with tox-uv."""
+    proj = bench.pitstop_project("tox-pitstop", SMALL)
+    uvp = bench.uv_project("tox-uv", SMALL)
+    (uvp / "tox.ini").write_text(
+        "[tox]\nskipsdist = true\nrequires = tox-uv\n\n[testenv:smoke]\n"
+        f"deps =\n{''.join(f'    {r}' + chr(10) for r in SMALL)}commands = python -c pass\n",
+        encoding="utf-8",
+    )
+    tox = str(bench.peers_bin / "tox")
+    bench.run([tox, "run", "-e", "smoke"], uvp)
+    bench.run([str(bench.pip_bin / "pitstop"), "run", "--", "python", "-c", "pass"], proj)
+    return [
+        bench.pair(
+            Row(
+                "tox",
+                "`pitstop run -- python -c pass`",
+                "`tox run -e smoke` (tox-uv, env exists)",
+                "--rows tox",
+            ),
+            lambda: bench.run([str(bench.pip_bin / "pitstop"), "run", "--", "python", "-c", "pass"], proj),
+            lambda: bench.run([tox, "run", "-e", "smoke"], uvp),
+        )
+    ]
+
+
+def precommit_row(bench: Bench) -> list[Row]:
+    """The lock-freshness hook through pre-commit: ``pitstop lock --check`` vs
+    ``uv lock --check --offline``, each as a local system hook of pre-commit."""
+    proj = bench.pitstop_project("hook-pitstop", SMALL)
+    uvp = bench.uv_project("hook-uv", SMALL)
+    for root, entry in (
+        (proj, f"{bench.pip_bin / 'pitstop'} lock --check"),
+        (uvp, f"{bench.uv} lock --check --offline"),
+    ):
+        subprocess.run(["git", "init", "-q", str(root)], check=True, env=bench.env)
+        (root / ".pre-commit-config.yaml").write_text(
+            "repos:\n- repo: local\n  hooks:\n  - id: lock-check\n    name: lock-check\n"
+            f"    entry: {entry}\n    language: system\n    pass_filenames: false\n    always_run: true\n",
+            encoding="utf-8",
+        )
+        subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=bench.env)
+    pre_commit = str(bench.peers_bin / "pre-commit")
+    return [
+        bench.pair(
+            Row(
+                "pre-commit",
+                "`pre-commit run lock-check` → `pitstop lock --check`",
+                "`pre-commit run lock-check` → `uv lock --check --offline`",
+                "--rows pre-commit",
+            ),
+            lambda: bench.run([pre_commit, "run", "lock-check"], proj),
+            lambda: bench.run([pre_commit, "run", "lock-check"], uvp),
+        )
+    ]
+
+
+# -- offline index ---------------------------------------------------------------------
+def download(target: Path, python: str) -> None:
+    """Real wheels for every row, from the real index (run once, with network)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for reqs in ([*SMALL, ADDED], LARGE):
+        subprocess.run(
+            [python, "-m", "pip", "download", "-q", "--only-binary", ":all:", "-d", str(target), *reqs],
+            check=True,
+        )
+
+
+def serve(wheels: Path, work: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
+    """A PEP 503 simple index of ``wheels`` on 127.0.0.1; returns (index URL, server)."""
+    root = work / "index"
+    simple = root / "simple"
+    files = root / "files"
+    files.mkdir(parents=True)
+    projects: dict[str, list[tuple[str, str]]] = {}
+    for wheel in sorted(wheels.glob("*.whl")):
+        shutil.copy2(wheel, files / wheel.name)
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        name = wheel.name.split("-")[0].lower().replace("_", "-").replace(".", "-")
+        projects.setdefault(name, []).append((wheel.name, digest))
+    for name, entries in projects.items():
+        page = simple / name
+        page.mkdir(parents=True)
+        links = "".join(f'<a href="../../files/{f}#sha256={d}">{f}</a>\n' for f, d in entries)
+        (page / "index.html").write_text(f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n")
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(root), **k)  # noqa: E731
+
+    class Quiet(http.server.ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            pass
+
+    server = Quiet(("127.0.0.1", 0), handler)
+    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None  # type: ignore[method-assign]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/simple", server
+
+
+# -- report ----------------------------------------------------------------------------
+def report(rows: list[Row], bench: Bench, argv: list[str], mode: str) -> str:
+    uv_version = subprocess.run(
+        [bench.uv, "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {os.cpu_count()} cores, {platform.machine()} {platform.system()}; shared with other "
+        f"work (load average {load:.1f} at the end of the run); CPython {bench.short} for the envs; "
+        f"{uv_version}; {mode}.",
+        "",
+        f"Reproduce every row: `python benchmarks/bench.py --pairs {bench.pairs}{' ' + ' '.join(argv) if argv else ''}`"
+        " (add `--rows NAME` for one section). Method: see the docstring of `benchmarks/bench.py` — pitstop (A)"
+        " and its peer (B) alternate in one process (A B, B A, ...), after one unrecorded warm-up pair;"
+        " ratios are A/B per pair. Medians are marked in bold.",
+        "",
+    ]
+    section = None
+    for row in rows:
+        if row.section != section:
+            section = row.section
+            lines += [
+                "",
+                f"### {section}",
+                "",
+                "| A | B | A median | B median | ratio min | ratio median | ratio max | pairs | target |",
+                "|---|---|---:|---:|---:|---:|---:|---:|---|",
+            ]
+        lines.append(row.line())
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, text: str, mode: str) -> None:
+    """Replace the ``mode`` results between ``<!-- bench:MODE -->`` and ``<!-- /bench:MODE -->``
+    in ``path`` (the prose around them is kept), or write the whole file if it has none."""
+    begin, end = f"<!-- bench:{mode} -->", f"<!-- /bench:{mode} -->"
+    body = text.split("\n", 2)[2]  # without the "# Benchmarks" title
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old = ""
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        tail = rest.split(end, 1)[1]
+        path.write_text(f"{head}{begin}\n{body}{end}{tail}", encoding="utf-8")
+    else:
+        path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=15, help="runs per fast command (default 15)")
-    parser.add_argument("--write", metavar="FILE", help="also write the report to FILE")
-    args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="pitstop-bench-"))
-    out: list[str] = []
-    try:
-        b = Bench(work, args.repeat)
-        ps, uv, nox, tox, pc = tool("pitstop"), tool("uv"), tool("nox"), tool("tox"), tool("pre-commit")
-        small = b.projects("small", 5)
-        py = b.time("python -c pass", [b.python, "-c", "pass"], work)
-
-        # 1. no-op readiness
-        check = b.time("pitstop check", [ps, "check"], small["pitstop"])
-        check_full = b.time(
-            "pitstop check (no fast path)", [ps, "check"], small["pitstop"], PITSTOP_NO_FASTPATH="1"
-        )
-        prun = b.time(
-            "pitstop run -- python -c pass", [ps, "run", "--", "python", "-c", "pass"], small["pitstop"]
-        )
-        uvcheck = b.time("uv sync --locked --check", [uv, "sync", "--locked", "--check"], small["uv"])
-        uvrun = b.time(
-            "uv run --frozen python -c pass", [uv, "run", "--frozen", "python", "-c", "pass"], small["uv"]
-        )
-        noxr = b.time("nox -R -s noop", [nox, "-R", "-s", "noop"], small["nox"])
-        toxr = b.time("tox run -e noop", [tox, "run", "-e", "noop"], small["tox"])
-        out += [
-            "## No-op readiness (ready env, 5 packages)",
-            "",
-            "| command | median | peak RSS | pitstop ratio |",
-            "|---|---:|---:|---|",
-            f"| `python -c pass` | {fmt(py)} | {py.mb:.0f} MB | check = {ratio(check, py)} of it |",
-            f"| `pitstop check` | {fmt(check)} | {check.mb:.0f} MB | |",
-            f"| `pitstop check` (fast path off) | {fmt(check_full)} | {check_full.mb:.0f} MB | {ratio(check_full, py)} of python |",
-            f"| `uv sync --locked --check` | {fmt(uvcheck)} | {uvcheck.mb:.0f} MB | check = {ratio(check, uvcheck)} of it |",
-            f"| `pitstop run -- python -c pass` | {fmt(prun)} | {prun.mb:.0f} MB | |",
-            f"| `uv run --frozen python -c pass` | {fmt(uvrun)} | {uvrun.mb:.0f} MB | run = {ratio(prun, uvrun)} of it |",
-            f"| `nox -R -s noop` | {fmt(noxr)} | {noxr.mb:.0f} MB | run = {ratio(prun, noxr)} of it |",
-            f"| `tox run -e noop` (tox-uv) | {fmt(toxr)} | {toxr.mb:.0f} MB | run = {ratio(prun, toxr)} of it |",
-            "",
-        ]
-
-        # 2. the pre-commit hook
-        repo = small["pitstop"]
-        shutil.copy(small["uv"] / "uv.lock", repo / "uv.lock")
-        shutil.copy(small["uv"] / "pyproject.toml", repo / "uv-pyproject.toml")
-        (repo / ".pre-commit-config.yaml").write_text(
-            "repos:\n  - repo: local\n    hooks:\n"
-            "      - id: pitstop-lock-check\n        name: pitstop lock --check\n"
-            f"        entry: {ps} lock --check --all\n        language: system\n        pass_filenames: false\n"
-            "      - id: uv-lock-check\n        name: uv lock --check\n"
-            f"        entry: {uv} lock --check --offline --directory {small['uv']}\n        language: system\n        pass_filenames: false\n"
-        )
-        b.run(["git", "init", "-q"], repo)
-        b.run(["git", "add", "-A"], repo)
-        lockc = b.time("pitstop lock --check", [ps, "lock", "--check", "--all"], repo)
-        lockc_full = b.time(
-            "pitstop lock --check (no fast path)",
-            [ps, "lock", "--check", "--all"],
-            repo,
-            PITSTOP_NO_FASTPATH="1",
-        )
-        uvlock = b.time("uv lock --check --offline", [uv, "lock", "--check", "--offline"], small["uv"])
-        pch = b.time(
-            "pre-commit run pitstop-lock-check", [pc, "run", "pitstop-lock-check", "--all-files"], repo
-        )
-        pcu = b.time("pre-commit run uv-lock-check", [pc, "run", "uv-lock-check", "--all-files"], repo)
-        out += [
-            "## The pre-commit hook",
-            "",
-            "| command | median | peak RSS | pitstop ratio |",
-            "|---|---:|---:|---|",
-            f"| `pitstop lock --check --all` | {fmt(lockc)} | {lockc.mb:.0f} MB | own work {lockc.ms - py.ms:.1f} ms |",
-            f"| `pitstop lock --check --all` (fast path off) | {fmt(lockc_full)} | {lockc_full.mb:.0f} MB | own work {lockc_full.ms - py.ms:.1f} ms |",
-            f"| `uv lock --check --offline` | {fmt(uvlock)} | {uvlock.mb:.0f} MB | {ratio(lockc, uvlock)} |",
-            f"| `pre-commit run pitstop-lock-check` | {fmt(pch)} | {pch.mb:.0f} MB | |",
-            f"| `pre-commit run uv-lock-check` | {fmt(pcu)} | {pcu.mb:.0f} MB | {ratio(pch, pcu)} |",
-            "",
-        ]
-
-        # 3. provisioning from a lock, warm cache
-        out += [
-            "## Provisioning from a lock (warm uv cache)",
-            "",
-            "| size | tool | median | peak RSS | pitstop ratio |",
-            "|---|---|---:|---:|---|",
-        ]
-        large = b.projects("large", 120)
-        provisioning: list[tuple[str, Result, Result]] = []
-        for size, proj in (("small (5)", small), ("large (120)", large)):
-            rep = max(3, args.repeat // 3)
-            p = proj["pitstop"]
-            setup = b.time("pitstop setup", [ps, "setup"], p, before=[[ps, "clean"]], repeat=rep)
-            raw_dir = proj["root"] / "raw-venv"
-            raw = b.time(
-                "uv venv + uv pip sync",
-                [
-                    "sh",
-                    "-c",
-                    f'rm -rf "{raw_dir}" && "{uv}" venv -q --python "{b.python}" "{raw_dir}" && '
-                    f'"{uv}" pip sync -q --preview-features pylock --require-hashes --python "{raw_dir}/bin/python" pylock.toml',
-                ],
-                p,
-                repeat=rep,
-            )
-            noxf = b.time("nox (fresh session)", [nox, "-s", "noop"], proj["nox"], repeat=rep)
-            toxf = b.time("tox -r (tox-uv)", [tox, "run", "-r", "-e", "noop"], proj["tox"], repeat=rep)
-            pip_dir = proj["root"] / "pip-venv"
-            pipf = b.time(
-                "python -m venv + pip",
-                [
-                    "sh",
-                    "-c",
-                    f'rm -rf "{pip_dir}" && "{b.python}" -m venv "{pip_dir}" && "{pip_dir}/bin/pip" install -q '
-                    f'--no-index --find-links "{proj["wheels"]}" -r requirements.txt',
-                ],
-                proj["root"],
-                repeat=rep,
-            )
-            provisioning.append((size, setup, raw))
-            for r in (setup, raw, noxf, toxf, pipf):
-                note = "" if r is setup else f"pitstop = {ratio(setup, r)}"
-                out.append(f"| {size} | {r.label} | {fmt(r)} | {r.mb:.0f} MB | {note} |")
-        out.append("")
-
-        # 4. swap and rollback cost vs env size
-        out += [
-            "## Swap and rollback vs env size",
-            "",
-            "| env | `pitstop rollback` (whole process) | swap alone (in-process `swap.rollback`) |",
-            "|---|---:|---:|",
-        ]
-        swaps: list[float] = []
-        for size, proj in (("small (5 packages)", small), ("large (120 packages)", large)):
-            p = proj["pitstop"]
-            text = (p / "pyproject.toml").read_text()
-            toggled = text.replace(
-                "requirements = [", f'requirements = ["toggle{5 if proj is small else 120}", ', 1
-            )
-            (p / "pyproject.toml").write_text(toggled)
-            b.run([ps, "setup"], p)
-            rb = b.time("rollback", [ps, "rollback"], p)
-            snippet = (
-                "import time, sys; from pathlib import Path; from pitstop import swap; s = Path(sys.argv[1]); "
-                "t = time.perf_counter(); swap.rollback(s); print((time.perf_counter() - t) * 1000)"
-            )
-            inner = [
-                float(b.run([sys.executable, "-c", snippet, str(p / ".pitstop" / "default")], p).stdout)
-                for _ in range(args.repeat)
-            ]
-            swaps.append(statistics.median(inner))
-            out.append(f"| {size} | {fmt(rb)} | {statistics.median(inner):.2f} ms |")
-        out.append("")
-
-        targets = [
-            (
-                "no-op `pitstop check` ≤ `uv sync --locked --check`",
-                check.ms <= uvcheck.ms,
-                f"{ratio(check, uvcheck)}",
-            ),
-            ("no-op `pitstop check` < 2× `python -c pass`", check.ms < 2 * py.ms, f"{ratio(check, py)}"),
-            ("`lock --check` own work < 30 ms", lockc.ms - py.ms < 30, f"{lockc.ms - py.ms:.1f} ms"),
-        ]
-        summary = targets  # completed after the provisioning rows below
-
-        # 5. check with many envs
-        out += [
-            "## `pitstop check` with many envs",
-            "",
-            "| envs | `pitstop check` | fast path off |",
-            "|---:|---:|---:|",
-        ]
-        wheels = small["wheels"]
-        for count in (1, 10, 50):
-            m = b.work / f"many-{count}"
-            m.mkdir()
-            envs = "".join(f'[tool.pitstop.envs.e{i}]\nrequirements = ["pkg5x0"]\n' for i in range(1, count))
-            (m / "pyproject.toml").write_text(
-                f'[tool.pitstop]\npython = "{b.python}"\nrequirements = ["pkg5x0"]\nfind-links = ["{wheels}"]\n'
-                f"no-index = true\n{envs}"
-            )
-            b.run([ps, "setup", "--all"], m)
-            fast = b.time("check", [ps, "check"], m)
-            full = b.time("check", [ps, "check"], m, PITSTOP_NO_FASTPATH="1", repeat=max(3, args.repeat // 3))
-            out.append(f"| {count} | {fmt(fast)} | {fmt(full)} |")
-        out.append("")
-        for size, setup, raw in provisioning:
-            summary.append(
-                (f"provisioning {size} within 10% of raw uv", setup.ms <= 1.1 * raw.ms, ratio(setup, raw))
-            )
-        summary.append(
-            (
-                "swap and rollback cost independent of env size (5 vs 120 packages)",
-                max(swaps) < 2 * min(swaps) + 1,
-                f"{swaps[0]:.2f} ms vs {swaps[1]:.2f} ms",
-            )
-        )
-        out += ["## Against SPEC §8", "", "| target | met | measured |", "|---|---|---|"]
-        out += [f"| {name} | {'yes' if ok else 'no'} | {value} |" for name, ok, value in summary]
-        out += ["", NOTES, ""]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-    uv_version = subprocess.run(
-        [tool("uv"), "--version"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    cpu = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").exists()
-        else platform.processor()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    header = [
-        "# Benchmarks",
-        "",
-        f"Machine: {os.cpu_count()} cores, {cpu}; {platform.system()} {platform.machine()}; "
-        f"Python {platform.python_version()}; {uv_version}.",
-        "",
-        "Reproduce: `nox -s bench` (or `python benchmarks/bench.py --repeat 15` inside the `bench` env). "
-        "Medians of whole-process runs; ratios are pitstop / peer, measured in the same run.",
-        "",
-    ]
-    report = "\n".join(header + out) + "\n"
-    print(report)
-    if args.write:
-        Path(args.write).write_text(report, encoding="utf-8")
+    parser.add_argument("--pairs", type=int, default=15, help="measured pairs per row (default 15)")
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {','.join(ROWS)}")
+    parser.add_argument("--python", default=None, help="interpreter of the envs (default: this one's base)")
+    parser.add_argument(
+        "--offline", metavar="WHEELS", help="serve these real wheels on 127.0.0.1 instead of the index"
+    )
+    parser.add_argument("--download", metavar="WHEELS", help="download the wheels --offline needs, then exit")
+    parser.add_argument("--write", metavar="FILE", help="also write the report (markdown) to FILE")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary workspace")
+    args = parser.parse_args(argv)
+    python = args.python or os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    if args.download:
+        download(Path(args.download), python)
+        return 0
+    wanted = [r for r in args.rows.split(",") if r]
+    unknown = set(wanted) - set(ROWS)
+    if unknown:
+        parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
+    work = Path(tempfile.mkdtemp(prefix="pitstop-bench-"))
+    server = None
+    try:
+        index = None
+        if args.offline:
+            index, server = serve(Path(args.offline), work)
+        bench = Bench(work, python, index, args.pairs)
+        bench.install()
+        builders: dict[str, Callable[[], list[Row]]] = {
+            "setup-small": lambda: setup_rows(bench, "small", SMALL, ("pip", "uv")),
+            "setup-large": lambda: setup_rows(bench, "large", LARGE, ("pip",)),
+            "rebuild": lambda: rebuild_row(bench),
+            "swap": lambda: swap_row(bench),
+            "check": lambda: check_rows(bench),
+            "nox": lambda: nox_rows(bench),
+            "tox": lambda: tox_row(bench),
+            "pre-commit": lambda: precommit_row(bench),
+        }
+        rows: list[Row] = []
+        for name in wanted:
+            rows += builders[name]()
+            for row in rows[-3:]:
+                print(row.line(), file=sys.stderr)
+        mode = "offline: real wheels from a local simple index" if args.offline else "online: the real index"
+        shown = [f"--rows {','.join(wanted)}"] if wanted != list(ROWS) else []
+        if args.offline:
+            shown.append("--offline WHEELS")
+        text = report(rows, bench, shown, mode)
+        print(text)
+        if args.write:
+            write(Path(args.write), text, "offline" if args.offline else "online")
+    finally:
+        if server is not None:
+            server.shutdown()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
