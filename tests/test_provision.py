@@ -486,3 +486,33 @@ def test_trash_a_killed_command_left_is_swept_by_the_next_build(
     (leftover / "lib" / "file.py").write_text("x = 1\n")
     assert cli("setup", cwd=root)[0] == 0
     assert stray(root) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uv hardlinks on Linux, clones on macOS")
+def test_a_rebuild_links_from_uv_s_cache_and_leaves_the_live_env_untouched(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    """The rebuild design: venv.new starts empty and uv links its files from the cache (so a
+    rebuild copies no bytes); the env in use is never written, the old one becomes venv.prev
+    byte for byte."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    live = store(root) / "venv"
+    files = sorted(p for p in live.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    before = {p.relative_to(live): (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for p in files}
+    site = next(live.glob("lib/python*/site-packages"))
+    assert (site / "beta" / "__init__.py").stat().st_nlink >= 2  # linked from uv's cache
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "gamma"]'))
+    assert cli("setup", cwd=root)[0] == 0
+    prev = store(root) / "venv.prev"
+    after = {
+        rel: ((prev / rel).stat().st_ino, (prev / rel).stat().st_mtime_ns, (prev / rel).read_bytes())
+        for rel in before
+    }
+    assert after == before
+    new_site = next((store(root) / "venv").glob("lib/python*/site-packages"))
+    assert (new_site / "gamma" / "__init__.py").stat().st_nlink >= 2
+    # Same cache file linked into both envs: the same inode, no bytes copied.
+    old_beta = prev / site.relative_to(live) / "beta" / "__init__.py"
+    assert (new_site / "beta" / "__init__.py").stat().st_ino == old_beta.stat().st_ino
