@@ -102,7 +102,7 @@ def test_uv_project(uv_project: Path, cli: Cli) -> None:
     code, out, _ = cli("check", cwd=uv_project)
     assert code == 1 and "is not created yet" in out
     fix = out.split("fix: ", 1)[1].strip()
-    assert fix == "uv sync --frozen --directory ."
+    assert fix == "uv sync --locked"
     subprocess.run(
         [find_uv(), *fix.split()[1:], "-q", "--python", pyenv_python("3.12")], cwd=uv_project, check=True
     )
@@ -114,7 +114,7 @@ def test_uv_project(uv_project: Path, cli: Cli) -> None:
 def test_uv_without_lock(tmp_path: Path, cli: Cli) -> None:
     root = write(tmp_path / "a", '[tool.pitstop]\nkind = "uv"\n')
     code, out, _ = cli("check", cwd=root)
-    assert code == 1 and "no uv.lock in ." in out and "fix: uv lock --directory ." in out
+    assert code == 1 and "no uv.lock in ." in out and "fix: uv lock" in out
 
 
 # -- pyenv --------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def test_pyenv_version_not_installed_lists_installed(tmp_path: Path, cli: Cli) -
     pyenv_python("3.12")
     root = write(tmp_path / "a", '[tool.pitstop.envs.old]\nkind = "pyenv"\npython = "3.4"\n')
     code, out, _ = cli("check", "-e", "old", cwd=root)
-    assert code == 1 and "pyenv version 3.4 is not installed" in out
+    assert code == 1 and "pyenv version 3.4 (from python in [tool.pitstop.envs.old]) is not installed" in out
     assert "3.12." in out and "fix: pyenv install 3.4" in out
 
 
@@ -273,7 +273,9 @@ def test_docker_not_installed(tmp_path: Path, cli: Cli, monkeypatch: pytest.Monk
 # -- conda (fake) -------------------------------------------------------------------------
 def test_conda_by_name(tmp_path: Path, cli: Cli, fake_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     install_fake(fake_bin, "conda", sys.executable)
-    monkeypatch.setenv("FAKE_CONDA_ENVS", str(tmp_path / "miniforge" / "envs" / "science"))
+    monkeypatch.setenv("FAKE_CONDA_ROOT", str(tmp_path / "miniforge"))
+    subprocess.run([str(fake_bin / "conda"), "create", "-n", "science", "python"], check=True)
+    (tmp_path / "fake.log").unlink()
     root = write(tmp_path / "a", '[tool.pitstop]\nkind = "conda"\nname = "science"\n')
     code, out, _ = cli("check", cwd=root)
     assert code == 0, out
@@ -294,6 +296,7 @@ def test_conda_env_not_found_and_conda_missing(
     tmp_path: Path, cli: Cli, fake_bin: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     install_fake(fake_bin, "conda", sys.executable)
+    monkeypatch.setenv("FAKE_CONDA_ROOT", str(tmp_path / "miniforge"))
     root = write(tmp_path / "a", '[tool.pitstop]\nkind = "conda"\nname = "ml"\n')
     code, out, _ = cli("check", cwd=root)
     assert code == 1 and "conda env 'ml' not found" in out and "fix: conda create -n ml python" in out
@@ -451,7 +454,7 @@ def test_poetry_project(tmp_path: Path, cli: Cli, poetry_bin: Path, monkeypatch:
     code, out, _ = cli("check", cwd=root)
     assert code == 1 and "is not created yet" in out
     fix = out.split("fix: ", 1)[1].strip()
-    assert fix == "poetry install --directory ."
+    assert fix == "poetry install"
     subprocess.run([poetry, *fix.split()[1:], "--no-interaction"], cwd=root, check=True, capture_output=True)
     code, out, _ = cli("check", cwd=root)
     assert code == 0 and "✅ default  poetry" in out

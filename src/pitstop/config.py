@@ -524,12 +524,11 @@ def python_override(environ: Mapping[str, str]) -> str | None:
         return None
     path = Path(value)
     if not path.is_absolute():
-        import shutil
-
-        found = shutil.which(value)
+        found = _which_interpreter(value, environ.get("PATH", ""))
         if found is None:
             raise ConfigError(
-                f"PITSTOP_PYTHON={value!r} is not an absolute path and not on PATH",
+                f"PITSTOP_PYTHON={value!r} is not an absolute path and not a real interpreter on PATH"
+                " (pitstop never runs pyenv shims or wrapper scripts)",
                 fix="set PITSTOP_PYTHON to an interpreter's absolute path, or unset it",
             )
         path = Path(found)
@@ -539,6 +538,22 @@ def python_override(environ: Mapping[str, str]) -> str | None:
             fix="set PITSTOP_PYTHON to an interpreter's absolute path, or unset it",
         )
     return str(path)
+
+
+def _which_interpreter(name: str, path: str) -> str | None:
+    """``name`` on ``path`` skipping shim directories and scripts (a shim is not a Python)."""
+    from pitstop.runtime import is_script
+
+    if os.sep in name:
+        return None
+    for directory in path.split(os.pathsep):
+        if not directory or "shims" in Path(directory).parts:
+            continue
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            if not is_script(os.path.realpath(candidate)):
+                return candidate
+    return None
 
 
 def _auto_install_override(environ: Mapping[str, str]) -> str | None:

@@ -101,7 +101,13 @@ def _parser() -> object:
     run = add("run", "ensure the env, then run a command inside it", envs, policy)
     run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
     python = add("python", "print the interpreter command of an env", envs, policy)
-    python.add_argument("--json", action="store_true", help="argv/env/cwd as JSON")
+    form = python.add_mutually_exclusive_group()
+    form.add_argument(
+        "--json", action="store_true", help="the launcher contract: one JSON document, success or error"
+    )
+    form.add_argument(
+        "--nul", action="store_true", help="NUL-terminated tag=value records (argv=, env=, unset=, cwd=)"
+    )
     add("rollback", "swap venv.prev and venv back", envs)
     detect = add(
         "detect",
@@ -130,7 +136,10 @@ def main(argv: Sequence[str] | None = None, *, render: Callable[[PitstopError], 
         try:
             args = parser.parse_args(args_list)
         except SystemExit as exc:
-            return int(exc.code or 0) if exc.code in (0, None) else USAGE
+            if exc.code in (0, None):
+                return 0
+            _launcher_usage_error(args_list)
+            return USAGE
         from importlib import import_module
 
         module = import_module(f"pitstop.commands.{args.command}")
@@ -150,6 +159,16 @@ def main(argv: Sequence[str] | None = None, *, render: Callable[[PitstopError], 
             "fix: check the permissions and free space of that path, then run the command again\n"
         )
         return PROVISION_FAILED
+
+
+def _launcher_usage_error(args: list[str]) -> None:
+    """``pitstop python --json`` / ``--nul`` answers even a usage error in its own form."""
+    if "python" not in args or not ({"--json", "--nul"} & set(args)):
+        return
+    from pitstop.commands.python import failure, render
+
+    data = failure(USAGE, "bad command line (see the message on stderr)", "pitstop python --help", env=None)
+    sys.stdout.write(render(data, "json" if "--json" in args else "nul"))
 
 
 def _on_github() -> bool:

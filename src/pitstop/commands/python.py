@@ -1,4 +1,9 @@
-"""``pitstop python [-e ENV] [--json]``: the interpreter command of an env."""
+"""``pitstop python [-e ENV] [--json | --nul]``: the interpreter command of an env.
+
+This is the launcher contract (docs/kinds/launcher.md, ``python-command.schema.json``):
+``--json`` always prints exactly one JSON document, an answer or an error; ``--nul`` prints
+NUL-terminated ``tag=value`` records for launchers without a JSON parser.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,115 @@ import argparse
 import json
 import shlex
 import sys
+from typing import Any
 
-from pitstop.errors import READY
+from pitstop.errors import READY, PitstopError
+
+INTERNAL = 4
+
+SCHEMA = 2
+_CODES = {1: "not-ready", 2: "config", 3: "provision-failed", 4: "internal", 130: "interrupted"}
 
 
 def run(args: argparse.Namespace) -> int:
-    """A path (or a shell-quoted argv) on stdout; with ``--json`` argv/env/cwd."""
+    """A path (or a shell-quoted argv) on stdout; with ``--json`` / ``--nul`` the contract."""
+    mode = "json" if args.json else "nul" if getattr(args, "nul", False) else "text"
+    if mode == "text":
+        data = answer(args)
+        argv = data["argv"]
+        sys.stdout.write((argv[0] if len(argv) == 1 else shlex.join(argv)) + "\n")
+        return READY
+    try:
+        data = answer(args)
+        code = READY
+    except PitstopError as exc:
+        sys.stderr.write(exc.render() + "\n")
+        data = failure(exc.exit_code, exc.message, exc.fix, env=_env_name(args))
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        data = failure(130, "interrupted", "run the command again", env=_env_name(args))
+        code = 130
+    except Exception as exc:  # the contract holds even for a pitstop bug: exit 4, "please report"
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
+        data = failure(
+            INTERNAL,
+            f"internal error (please report): {type(exc).__name__}: {exc}",
+            "run it again with -v and report the output",
+            env=_env_name(args),
+        )
+        code = INTERNAL
+    sys.stdout.write(render(data, mode))
+    return code
+
+
+def render(data: dict[str, Any], mode: str) -> str:
+    """The document (``json``) or the NUL records (``nul``) of ``data``."""
+    if mode == "json":
+        return json.dumps(data, indent=2) + "\n"
+    records: list[str] = [f"schema={data['schema']}"]
+    if "error" in data:
+        err = data["error"]
+        records += [f"error={err['message']}", f"fix={err['fix'] or ''}", f"code={err['code']}"]
+    else:
+        records += [f"kind={data['kind']}"]
+        records += [f"argv={a}" for a in data["argv"]]
+        records += [f"env={k}={v}" for k, v in data["env"].items()]
+        records += [f"unset={name}" for name in data["unset"]]
+        if data["cwd"]:
+            records.append(f"cwd={data['cwd']}")
+    return "".join(f"{r}\0" for r in records if "\0" not in r)
+
+
+def failure(exit_code: int, message: str, fix: str | None, *, env: str | None) -> dict[str, Any]:
+    """The error document."""
+    return {
+        "schema": SCHEMA,
+        "ok": False,
+        "name": env,
+        "error": {
+            "code": _CODES.get(exit_code, "not-ready"),
+            "exit": exit_code,
+            "message": message,
+            "fix": (fix or "").removeprefix("run: ") or None,
+        },
+    }
+
+
+def _env_name(args: argparse.Namespace) -> str | None:
+    names = getattr(args, "env", None) or []
+    return names[0] if len(names) == 1 else "default" if not names else None
+
+
+def answer(args: argparse.Namespace) -> dict[str, Any]:
+    """The success document for the selected env (raises PitstopError when not ready)."""
     from pitstop.commands.run import command_for_env
 
-    _, env, command = command_for_env(args)
-    if args.json:
-        data = {"schema": 1, "name": env.name, "kind": env.kind, **command.to_dict()}
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-    elif len(command.argv) == 1:
-        sys.stdout.write(command.argv[0] + "\n")
-    else:
-        sys.stdout.write(shlex.join(command.argv) + "\n")
-    return READY
+    ctx, env, command, report = command_for_env(args, with_report=True)
+    python: dict[str, Any] = {
+        "path": command.argv[0] if len(command.argv) == 1 else None,
+        "executable": None,
+        "version": None,
+        "implementation": None,
+        "free_threading": None,
+    }
+    warnings: list[str] = []
+    kind = env.kind
+    if report is not None:
+        kind = report.kind
+        python.update(
+            executable=report.executable,
+            version=report.version,
+            implementation=report.implementation,
+            free_threading=report.free_threading,
+        )
+        warnings = list(report.warnings)
+    return {
+        "schema": SCHEMA,
+        "ok": True,
+        "name": env.name,
+        "kind": kind,
+        "project": str(ctx.project.root),
+        **command.to_dict(),
+        "python": python,
+        "warnings": warnings,
+    }

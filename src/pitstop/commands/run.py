@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pitstop.errors import UsageError
@@ -12,11 +13,16 @@ from pitstop.errors import UsageError
 if TYPE_CHECKING:
     from pitstop.commands import Context
     from pitstop.config import EnvSpec
-    from pitstop.kinds.base import PythonCommand
+    from pitstop.kinds.base import PythonCommand, Report
 
 
-def command_for_env(args: argparse.Namespace) -> tuple[Context, EnvSpec, PythonCommand]:
-    """Shared by ``run`` and ``python``: (context, env spec, PythonCommand) after ensuring."""
+def command_for_env(
+    args: argparse.Namespace, *, with_report: bool = False
+) -> tuple[Context, EnvSpec, PythonCommand, Report | None]:
+    """Shared by ``run`` and ``python``: (context, env spec, PythonCommand, Report) after
+    ensuring a managed env; an adopted env is validated exactly as ``check`` does, so a ❌
+    there is a NotReadyError here with the same fix (the Report is None for a managed env
+    unless ``with_report``)."""
     from pitstop.commands import context, provisioner, selected_envs
     from pitstop.kinds import registry
 
@@ -27,25 +33,45 @@ def command_for_env(args: argparse.Namespace) -> tuple[Context, EnvSpec, PythonC
     if len(envs) != 1:
         raise UsageError("this command takes one env", fix="pass a single -e NAME")
     env = envs[0]
-    command = None
-    if env.kind == "managed":
-        prov = provisioner(ctx, args)
-        ready = prov.ensure(env, build=False)
-        command = registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
-        if getattr(args, "command", "") == "run" and not (
-            args.env or args.project or args.verbose or args.quiet
-        ):
-            state = prov.status(env)
-            if state.ready and not state.pending and state.held is None:
-                from pitstop.fastpath import record
+    if env.kind != "managed":
+        adopted = registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True)
+        return ctx, env, registry.command_of(adopted), adopted
+    prov = provisioner(ctx, args)
+    ready = prov.ensure(env, build=False)
+    command = registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
+    command = replace(command, prefix=str(ready.path))
+    report: Report | None = None
+    if getattr(args, "command", "") == "run" and not (args.env or args.project or args.verbose or args.quiet):
+        state = prov.status(env)
+        if state.ready and not state.pending and state.held is None:
+            from pitstop.fastpath import record
 
-                record(
-                    ctx.project.root,
-                    "run",
-                    files=prov.fingerprint(env),
-                    extra={"bin_dir": str(ready.bin_dir), "venv": str(ready.path)},
-                )
-    return ctx, env, command or registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
+            record(
+                ctx.project.root,
+                "run",
+                files=prov.fingerprint(env),
+                extra={"bin_dir": str(ready.bin_dir), "venv": str(ready.path)},
+            )
+    if with_report:
+        from pitstop.kinds.base import Report
+
+        recorded = prov.status(env).state
+        runtime = dict(recorded.runtime) if recorded else {}
+        report = Report(
+            env.name,
+            "managed",
+            "ok",
+            command=command,
+            implementation=_str(runtime.get("implementation")),
+            version=_str(runtime.get("version")),
+            free_threading=bool(runtime.get("free_threading")) if runtime else None,
+            executable=_str(runtime.get("executable")),
+        )
+    return ctx, env, command, report
+
+
+def _str(value: object) -> str | None:
+    return str(value) if value is not None else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         cmd = cmd[1:]
     if not cmd:
         raise UsageError("run needs a command", fix="run: pitstop run -- python -c 'print(1)'")
-    _, env, command = command_for_env(args)
+    _, env, command, _ = command_for_env(args)
     argv = command.command_for(cmd)
     try:
         proc = subprocess.Popen(argv, env=command.environ(), cwd=command.cwd)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -27,14 +27,18 @@ class PythonCommand:
     cwd: str | None = None
     bin_dir: str | None = None
     wrapper: tuple[str, ...] | None = None
+    unset: tuple[str, ...] = ("PYTHONHOME",)
+    prefix: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """The stable JSON shape of ``pitstop python --json``."""
+        """The stable JSON shape of ``pitstop python --json`` (see python-command.schema.json)."""
         return {
             "argv": list(self.argv),
             "env": dict(self.env),
+            "unset": list(self.unset),
             "cwd": self.cwd,
             "path_prepend": [self.bin_dir] if self.bin_dir else [],
+            "prefix": self.prefix,
         }
 
     def command_for(self, cmd: list[str]) -> list[str]:
@@ -48,7 +52,8 @@ class PythonCommand:
     def environ(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The process environment to run in the env."""
         env = dict(os.environ if base is None else base)
-        env.pop("PYTHONHOME", None)
+        for name in self.unset:
+            env.pop(name, None)
         if self.bin_dir:
             env["PATH"] = self.bin_dir + os.pathsep + env.get("PATH", "")
         env.update(dict(self.env))
@@ -141,16 +146,34 @@ class Kind(Protocol):
 # Runs inside an adopted env's Python (any version from 2.7 on) to describe it.
 PROBE = r"""
 import json, os, platform, sys, sysconfig
+dists = {}
 try:
     import importlib.metadata as md
-    count = len(set(d.metadata["Name"] for d in md.distributions()))
+    for d in md.distributions():
+        name = d.metadata["Name"]
+        if name:
+            dists.setdefault(name.lower().replace("_", "-").replace(".", "-"), d.version)
+    count = len(dists)
 except Exception:
+    dists = None
     try:
         import pkg_resources
         count = len(list(pkg_resources.working_set))
     except Exception:
         count = None
 managed = os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")
+impl = getattr(sys, "implementation", None)
+markers = {
+    "implementation_name": impl.name if impl else platform.python_implementation().lower(),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_python_implementation": platform.python_implementation(),
+    "python_full_version": platform.python_version(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}
 sys.stdout.write(json.dumps({
     "implementation": platform.python_implementation().lower(),
     "version": platform.python_version(),
@@ -160,6 +183,8 @@ sys.stdout.write(json.dumps({
     "prefix": sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
     "externally_managed": os.path.isfile(managed),
+    "dists": dists,
+    "markers": markers,
 }))
 """
 
@@ -175,13 +200,57 @@ def parse_describe(text: str) -> dict[str, object]:
     return data
 
 
-def describe(ctx: KindContext, command: PythonCommand, *, location: str | None, fix: str) -> Report:
-    """Run PROBE through ``command`` and turn the result into a Report."""
+def wants_free_threading(ctx: KindContext) -> bool:
+    """The env asks for a free-threaded build: ``python = "3.13t"`` (or the version file's
+    request), or ``PYTHON_GIL=0`` in the environment."""
+    from pitstop.errors import PitstopError
+    from pitstop.runtime import parse_request
+
+    request = ctx.spec.settings.python or ctx.project.python_version_file
+    if ctx.environ.get("PYTHON_GIL") == "0":
+        return True
+    if not request or ctx.spec.kind == "docker":
+        return False
+    try:
+        return parse_request(request).free_threaded
+    except PitstopError:
+        return False
+
+
+def free_threading_warning(version: str, implementation: str, free_threading: bool) -> str | None:
+    """SPEC §6's ⚠️ for an env that asks for free-threading and cannot give it."""
+    if free_threading:
+        return None
+    parts = version.split(".")
+    try:
+        major, minor = int(parts[0]), int(parts[1])
+    except (ValueError, IndexError):
+        return None
+    if implementation != "cpython" or (major, minor) < (3, 13):
+        return f"Python {major}.{minor} has no free-threaded build"
+    return f"this is the GIL build of Python {major}.{minor}; the free-threaded one is python{major}.{minor}t"
+
+
+Check = Callable[[dict[str, object]], "tuple[str, str] | None"]
+
+
+def describe(
+    ctx: KindContext,
+    command: PythonCommand,
+    *,
+    location: str | None,
+    fix: str,
+    check: Check | None = None,
+    probe_argv: tuple[str, ...] | None = None,
+) -> Report:
+    """Run PROBE through ``command`` (or ``probe_argv``) and turn the result into a Report;
+    ``check`` may turn a started interpreter into an error ``(message, fix)``."""
     from pitstop.process import run, scrubbed_env
 
     env = command.environ(scrubbed_env(ctx.environ))
+    argv = [*(probe_argv or command.argv), "-c", PROBE]
     try:
-        proc = run([*command.argv, "-c", PROBE], env=env, cwd=command.cwd, check=False, timeout=120)
+        proc = run(argv, env=env, cwd=command.cwd, check=False, timeout=120)
     except Exception as exc:  # a missing executable or a hang: report, never raise
         message = getattr(exc, "message", str(exc))
         return Report(
@@ -214,11 +283,20 @@ def describe(ctx: KindContext, command: PythonCommand, *, location: str | None, 
         warnings.append(f"Python {'.'.join(version.split('.')[:2])} is end-of-life")
     if data.get("externally_managed") and data.get("prefix") == data.get("base_prefix"):
         warnings.append("externally managed (PEP 668): read-only, pitstop never installs into it")
+    if wants_free_threading(ctx):
+        ft = free_threading_warning(version, str(data["implementation"]), bool(data.get("free_threading")))
+        if ft:
+            warnings.append(ft)
     packages = data.get("packages")
+    problem = check(data) if check is not None else None
+    if command.prefix is None and isinstance(data.get("prefix"), str):
+        command = replace(command, prefix=str(data["prefix"]))
     return Report(
         env=ctx.spec.name,
         kind=ctx.spec.kind,
-        status="warning" if warnings else "ok",
+        status="error" if problem else "warning" if warnings else "ok",
+        message=problem[0] if problem else "",
+        fix=problem[1] if problem else None,
         command=command,
         implementation=str(data["implementation"]),
         version=version,

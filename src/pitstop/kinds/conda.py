@@ -1,4 +1,8 @@
-"""``conda``: ``<prefix>/bin/python``, or ``conda run -n <name> python``."""
+"""``conda``: ``<prefix>/bin/python``, or ``conda run -n <name> python``.
+
+A name is looked up in ``conda env list --json``; ``base`` is the install root
+(``conda info --base``), not ``envs/base``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from pitstop.errors import NotReadyError
+from pitstop.errors import PitstopError
 from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error, relative
 
 
@@ -20,7 +24,10 @@ def _conda(ctx: KindContext) -> str | None:
 
 def parse_env_list(text: str) -> list[str]:
     """Prefixes from ``conda env list --json``."""
-    data = json.loads(text)
+    start = text.find("{")  # conda may print warnings first (stdout and stderr are merged)
+    if start < 0:
+        raise ValueError("no JSON in conda's answer")
+    data, _ = json.JSONDecoder().raw_decode(text[start:])
     envs = data.get("envs", []) if isinstance(data, dict) else []
     return [str(e) for e in envs]
 
@@ -31,76 +38,71 @@ class CondaKind:
     name = "conda"
 
     def resolve(self, ctx: KindContext) -> PythonCommand:
-        """By prefix: its python. By name: ``conda run --no-capture-output -n NAME python``."""
-        prefix = ctx.spec.option("prefix")
-        name = ctx.spec.option("name")
-        if prefix:
-            path = ctx.path(prefix)
-            python = path / "bin" / "python"
-            if not python.exists():
-                raise NotReadyError(
-                    f"no conda env at {relative(ctx, path)}",
-                    fix=f"run: conda create -p {relative(ctx, path)} python",
-                )
-            return PythonCommand(
-                argv=(str(python),), env=(("CONDA_PREFIX", str(path)),), bin_dir=str(python.parent)
-            )
-        if not name:
-            raise NotReadyError(
-                "conda env needs name or prefix", fix='set name = "myenv" or prefix = "path/to/env"'
-            )
-        conda = _conda(ctx)
-        if conda is None:
-            raise NotReadyError("conda is not installed", fix="install Miniforge (conda), then retry")
-        wrapper = (conda, "run", "--no-capture-output", "-n", name)
-        return PythonCommand(argv=(*wrapper, "python"), wrapper=wrapper)
+        """By prefix: its python. By name: ``conda run --no-capture-output -n NAME python``
+        (through validation: see registry.resolve)."""
+        from pitstop.kinds.registry import command_of
 
-    def validate(self, ctx: KindContext) -> Report:
-        """conda present (for a name), env found."""
+        return command_of(self.validate(ctx))
+
+    def _by_prefix(self, ctx: KindContext, prefix: str) -> Report:
+        path = ctx.path(prefix)
+        shown = relative(ctx, path)
+        python = path / "bin" / "python"
+        if not python.exists():
+            if (path / "conda-meta").is_dir():
+                return error(
+                    ctx, f"the conda env at {shown} has no python", f"conda install -p {shown} python"
+                )
+            return error(ctx, f"no conda env at {shown}", f"conda create -p {shown} python", location=shown)
+        command = PythonCommand(
+            argv=(str(python),),
+            env=(("CONDA_PREFIX", str(path)),),
+            bin_dir=str(python.parent),
+            prefix=str(path),
+        )
+        return describe(ctx, command, location=shown, fix=f"conda install -p {shown} python")
+
+    def _lookup(self, ctx: KindContext, conda: str, name: str) -> str | None:
+        """The prefix of env ``name`` (``base``: the install root)."""
         from pitstop.process import run, scrubbed_env
 
+        env = scrubbed_env(ctx.environ)
+        if name == "base":
+            proc = run([conda, "info", "--base"], env=env, check=False, timeout=120)
+            lines = (proc.stdout or "").strip().splitlines()
+            base = lines[-1].strip() if proc.returncode == 0 and lines else ""
+            return base if os.path.isabs(base) and os.path.isdir(base) else None
+        proc = run([conda, "env", "list", "--json"], env=env, check=False, timeout=120)
+        try:
+            prefixes = parse_env_list(proc.stdout) if proc.returncode == 0 else []
+        except ValueError:
+            prefixes = []
+        return next((p for p in prefixes if Path(p).name == name), None)
+
+    def validate(self, ctx: KindContext) -> Report:
+        """conda present (for a name), env found, python in it starts."""
         prefix = ctx.spec.option("prefix")
         name = ctx.spec.option("name")
         if prefix:
-            path = ctx.path(prefix)
-            if not (path / "conda-meta").is_dir() and not (path / "bin" / "python").exists():
-                return error(
-                    ctx,
-                    f"no conda env at {relative(ctx, path)}",
-                    f"conda create -p {relative(ctx, path)} python",
-                    location=str(path),
-                )
-            return describe(
-                ctx,
-                self.resolve(ctx),
-                location=relative(ctx, path),
-                fix=f"conda install -p {relative(ctx, path)} python",
-            )
+            return self._by_prefix(ctx, prefix)
         if not name:
             return error(ctx, "conda env needs name or prefix", 'set name = "myenv" in the config')
         conda = _conda(ctx)
         if conda is None:
             return error(ctx, "conda is not installed", "install Miniforge (conda), then retry")
-        proc = run(
-            [conda, "env", "list", "--json"],
-            env=scrubbed_env(ctx.environ),
-            check=False,
-            timeout=120,
-        )
         try:
-            prefixes = parse_env_list(proc.stdout) if proc.returncode == 0 else []
-        except ValueError:
-            prefixes = []
-        if not any(Path(p).name == name for p in prefixes):
+            found = self._lookup(ctx, conda, name)
+        except PitstopError as exc:
+            return error(ctx, f"conda did not answer: {exc.message}", "conda info")
+        if found is None:
             return error(ctx, f"conda env {name!r} not found", f"conda create -n {name} python")
-        match = next(p for p in prefixes if Path(p).name == name)
-        python = os.path.join(match, "bin", "python")
-        report = describe(ctx, self.resolve(ctx), location=match, fix=f"conda install -n {name} python")
-        if report.status == "error" and os.path.exists(python):
-            return describe(
+        if not os.path.exists(os.path.join(found, "bin", "python")):
+            return error(
                 ctx,
-                PythonCommand(argv=(python,)),
-                location=match,
-                fix=f"conda install -n {name} python",
+                f"the conda env {name!r} has no python",
+                f"conda install -n {name} python",
+                location=found,
             )
-        return report
+        wrapper = (conda, "run", "--no-capture-output", "-n", name)
+        command = PythonCommand(argv=(*wrapper, "python"), wrapper=wrapper, prefix=found)
+        return describe(ctx, command, location=found, fix=f"conda install -n {name} --force-reinstall python")

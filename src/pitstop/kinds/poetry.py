@@ -1,69 +1,206 @@
-"""``poetry``: a poetry project (``poetry.lock``); the python of poetry's env."""
+"""``poetry``: a poetry project (``poetry.lock``) and its env.
+
+The env is the in-project ``.venv`` when there is one (poetry uses it first; poetry need not
+be installed), else the one ``poetry env info --executable`` names. Ready means: the env holds
+every package ``poetry.lock`` pins for it (non-optional, in a group ``poetry install`` installs,
+markers true for the env's Python) at the locked version, and, when poetry is installed,
+``poetry check --lock`` agrees that the lock matches pyproject.toml.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from pitstop.errors import NotReadyError
+from pitstop.errors import PitstopError
 from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error, relative
+from pitstop.kinds.venv import venv_python
+
+
+def _norm(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _marker_true(marker: object, environment: Mapping[str, str]) -> bool:
+    if not isinstance(marker, str) or not marker.strip():
+        return True
+    from packaging.markers import InvalidMarker, Marker
+
+    try:
+        return Marker(marker).evaluate(dict(environment))
+    except (InvalidMarker, ValueError, TypeError):
+        return True  # unknown syntax: expect the package rather than miss a stale env
+
+
+def locked_packages(
+    lock: Mapping[str, Any], pyproject: Mapping[str, Any], environment: Mapping[str, str]
+) -> dict[str, str]:
+    """{name: version} that ``poetry install`` puts into an env with these marker values."""
+    groups = ((pyproject.get("tool") or {}).get("poetry") or {}).get("group") or {}
+    optional_groups = {
+        name for name, body in groups.items() if isinstance(body, Mapping) and body.get("optional") is True
+    }
+    out: dict[str, str] = {}
+    for package in lock.get("package") or []:
+        if not isinstance(package, Mapping) or package.get("optional") is True:
+            continue
+        name, version = package.get("name"), package.get("version")
+        if not isinstance(name, str) or not isinstance(version, str):
+            continue
+        in_groups = [g for g in package.get("groups") or ["main"] if g not in optional_groups]
+        if not in_groups:
+            continue
+        markers = package.get("markers")
+        if isinstance(markers, Mapping):
+            wanted = any(_marker_true(markers.get(g), environment) for g in in_groups)
+        else:
+            wanted = _marker_true(markers, environment)
+        if wanted:
+            out[_norm(name)] = version
+    return out
+
+
+def env_problem(
+    lock: Mapping[str, Any], pyproject: Mapping[str, Any], data: Mapping[str, object]
+) -> str | None:
+    """What the env (PROBE output ``data``) lacks compared with the lock, or None."""
+    from packaging.version import InvalidVersion, Version
+
+    environment = data.get("markers")
+    dists = data.get("dists")
+    if not isinstance(environment, Mapping) or not isinstance(dists, Mapping):
+        return None  # a Python too old to list its distributions: nothing to compare
+    wanted = locked_packages(lock, pyproject, {str(k): str(v) for k, v in environment.items()})
+    missing: list[str] = []
+    for name, version in sorted(wanted.items()):
+        have = dists.get(name)
+        if have is None:
+            missing.append(f"{name} {version} is missing")
+            continue
+        try:
+            same = Version(str(have)) == Version(version)
+        except InvalidVersion:
+            same = str(have) == version
+        if not same:
+            missing.append(f"{name} is {have}, locked {version}")
+    if not missing:
+        return None
+    more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
+    return "the poetry env does not match poetry.lock: " + "; ".join(missing[:3]) + more
 
 
 class PoetryKind:
-    """Asks poetry where its env is (``poetry env info --executable``)."""
+    """poetry owns the env; pitstop finds, checks and runs it."""
 
     name = "poetry"
 
     def _dir(self, ctx: KindContext) -> Path:
         return ctx.path(ctx.spec.option("project-dir") or ".")
 
-    def _executable(self, ctx: KindContext) -> tuple[str | None, str | None, str]:
-        """(python, error message, fix)."""
+    def _env(self, ctx: KindContext, directory: Path, poetry: str | None) -> Path | None:
+        """The env's directory: in-project ``.venv`` first, else what poetry says."""
         from pitstop.process import run, scrubbed_env
+
+        if (directory / ".venv" / "pyvenv.cfg").is_file():
+            return directory / ".venv"
+        if poetry is None:
+            return None
+        try:
+            proc = run(
+                [poetry, "env", "info", "--path", "--no-interaction"],
+                env=scrubbed_env(ctx.environ),
+                cwd=directory,
+                check=False,
+                timeout=120,
+            )
+        except PitstopError:
+            return None
+        lines = (proc.stdout or "").strip().splitlines()[-1:] if proc.returncode == 0 else []
+        if not lines or not os.path.isabs(lines[0]) or not os.path.isdir(lines[0]):
+            return None
+        return Path(lines[0])
+
+    def _lock_fresh(self, ctx: KindContext, directory: Path, poetry: str) -> str | None:
+        """``poetry check --lock``: None when the lock matches pyproject.toml, else its words."""
+        from pitstop.process import run, scrubbed_env
+
+        try:
+            proc = run(
+                [poetry, "check", "--lock", "--no-interaction"],
+                env=scrubbed_env(ctx.environ),
+                cwd=directory,
+                check=False,
+                timeout=120,
+            )
+        except PitstopError as exc:
+            return exc.message
+        if proc.returncode == 0:
+            return None
+        lines = [line.strip() for line in (proc.stdout or "").splitlines() if line.strip()]
+        return next((line for line in lines if "lock" in line.lower()), lines[-1] if lines else "failed")
+
+    def resolve(self, ctx: KindContext) -> PythonCommand:
+        """The poetry env's interpreter (through validation: see registry.resolve)."""
+        from pitstop.kinds.registry import command_of
+
+        return command_of(self.validate(ctx))
+
+    def validate(self, ctx: KindContext) -> Report:
+        """poetry.lock present and fresh, env found and holding what the lock pins."""
+        from pitstop import _toml
 
         directory = self._dir(ctx)
         shown = relative(ctx, directory)
+        flag = "" if shown == "." else f" --directory {shown}"
         if not (directory / "poetry.lock").is_file():
-            return None, f"no poetry.lock in {shown}", f"poetry lock --directory {shown}"
+            return error(ctx, f"no poetry.lock in {shown}", f"poetry lock{flag}", location=shown)
         poetry = ctx.which("poetry")
-        if poetry is None:
-            return None, "poetry is not installed", "pipx install poetry"
-        env = scrubbed_env(ctx.environ)
-        proc = run(
-            [poetry, "env", "info", "--executable", "--no-interaction"],
-            env=env,
-            cwd=directory,
-            check=False,
-            timeout=120,
-        )
-        exe = (proc.stdout or "").strip().splitlines()[-1:] if proc.returncode == 0 else []
-        if not exe or exe[0] in ("", "NA") or not os.path.isabs(exe[0]) or not os.path.exists(exe[0]):
-            return (
-                None,
-                f"the poetry env of {shown} is not created yet",
-                f"poetry install --directory {shown}",
+        warnings: tuple[str, ...] = ()
+        if poetry is not None:
+            stale = self._lock_fresh(ctx, directory, poetry)
+            if stale is not None:
+                return error(
+                    ctx, f"poetry.lock does not match pyproject.toml: {stale[:200]}", f"poetry lock{flag}"
+                )
+        env_dir = self._env(ctx, directory, poetry)
+        if env_dir is None:
+            if poetry is None:
+                return error(
+                    ctx,
+                    f"poetry is not installed and {shown} has no in-project .venv",
+                    "pipx install poetry",
+                    location=shown,
+                )
+            return error(
+                ctx, f"the poetry env of {shown} is not created yet", f"poetry install{flag}", location=shown
             )
-        return exe[0], None, ""
-
-    def resolve(self, ctx: KindContext) -> PythonCommand:
-        """The poetry env's interpreter."""
-        exe, message, fix = self._executable(ctx)
-        if exe is None:
-            raise NotReadyError(message or "poetry env not found", fix=f"run: {fix}")
-        bindir = os.path.dirname(exe)
-        return PythonCommand(argv=(exe,), env=(("VIRTUAL_ENV", os.path.dirname(bindir)),), bin_dir=bindir)
-
-    def validate(self, ctx: KindContext) -> Report:
-        """poetry.lock present, poetry installed, env created."""
-        exe, message, fix = self._executable(ctx)
-        shown = relative(ctx, self._dir(ctx))
-        if exe is None:
-            return error(ctx, message or "poetry env not found", fix, location=shown)
-        bindir = os.path.dirname(exe)
-        command = PythonCommand(argv=(exe,), env=(("VIRTUAL_ENV", os.path.dirname(bindir)),), bin_dir=bindir)
-        return describe(
-            ctx,
-            command,
-            location=os.path.dirname(bindir),
-            fix=f"poetry install --directory {shown}",
+        if poetry is None:
+            warnings = ("poetry is not installed: poetry.lock was not checked against pyproject.toml",)
+        where = relative(ctx, env_dir)
+        try:
+            lock = _toml.load(directory / "poetry.lock")
+            pyproject = (
+                _toml.load(directory / "pyproject.toml") if (directory / "pyproject.toml").is_file() else {}
+            )
+        except PitstopError as exc:
+            return error(ctx, exc.message, f"poetry lock{flag}", location=where)
+        python = venv_python(env_dir)
+        command = PythonCommand(
+            argv=(str(python),),
+            env=(("VIRTUAL_ENV", str(env_dir)),),
+            bin_dir=str(python.parent),
+            prefix=str(env_dir),
         )
+
+        def check(data: dict[str, object]) -> tuple[str, str] | None:
+            problem = env_problem(lock, pyproject, data)
+            return (problem, f"poetry install{flag}") if problem else None
+
+        report = describe(ctx, command, location=where, fix=f"poetry install{flag}", check=check)
+        if warnings and report.status != "error":
+            from dataclasses import replace
+
+            return replace(report, status="warning", warnings=report.warnings + warnings)
+        return report

@@ -1,4 +1,10 @@
-"""``pyenv``: ``$PYENV_ROOT/versions/<v>/bin/python3``, read directly (shims never run)."""
+"""``pyenv``: ``$PYENV_ROOT/versions/<v>/bin/python3``, read directly (shims never run).
+
+The versions come from the env's ``python`` setting, else ``$PYENV_VERSION``, else the
+project's ``.python-version`` read as pyenv reads it (comments, several lines, ``system``).
+As with pyenv, every named version must be installed, and the first one is used; ``system``
+means the first real interpreter on PATH outside pyenv's shims.
+"""
 
 from __future__ import annotations
 
@@ -9,66 +15,92 @@ from pitstop.errors import NotReadyError
 from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error
 
 
+def _key(version: str) -> list[int]:
+    return [int(p) if p.isdigit() else -1 for p in re.split(r"[.-]", version)]
+
+
 class PyenvKind:
-    """A pyenv version named by ``python`` (``3.12`` picks the highest 3.12.x)."""
+    """A pyenv version named by ``python`` (``3.12`` picks the highest installed 3.12.x)."""
 
     name = "pyenv"
 
-    def _version(self, ctx: KindContext) -> str:
-        version = ctx.spec.settings.python or ctx.project.python_version_file
-        if not version:
-            raise NotReadyError(
-                "no pyenv version configured",
-                fix='set python = "3.12" for this env, or write .python-version',
-            )
-        return version
+    def versions(self, ctx: KindContext) -> tuple[tuple[str, ...], str]:
+        """(versions, where they were set)."""
+        from pitstop.discovery import read_python_version
 
-    def _find(self, ctx: KindContext) -> tuple[str | None, list[str]]:
-        version = self._version(ctx)
+        if ctx.spec.settings.python:
+            return (ctx.spec.settings.python,), f"python in {ctx.spec.table}"
+        if ctx.environ.get("PYENV_VERSION"):
+            return tuple(ctx.environ["PYENV_VERSION"].replace(":", " ").split()), "PYENV_VERSION"
+        found = read_python_version(str(ctx.project.root / ".python-version"))
+        if found:
+            return found, ".python-version"
+        raise NotReadyError(
+            "no pyenv version configured",
+            fix='set python = "3.12" for this env, or write .python-version',
+        )
+
+    def _one(self, ctx: KindContext, version: str, installed: list[str]) -> str | None:
+        if version == "system":
+            for cand in ctx.runtimes.candidates():
+                if cand.source == "PATH":
+                    return cand.path
+            return None
         root = ctx.runtimes.pyenv_root()
-        installed = ctx.runtimes.pyenv_versions()
-        matches = [v for v in installed if v == version or v.startswith(version + ".")]
-        matches.sort(key=lambda v: [int(p) if p.isdigit() else -1 for p in re.split(r"[.-]", v)])
-        for name in reversed(matches):
+        if not root:
+            return None
+        name = version.removeprefix("python-") if version not in installed else version
+        matches = [v for v in installed if v == name or v.startswith(name + ".")]
+        for match in sorted(matches, key=_key, reverse=True):
             for exe in ("python3", "python", "pypy3"):
-                path = os.path.join(root or "", "versions", name, "bin", exe)
-                if root and os.path.isfile(path):
-                    return path, installed
-        return None, installed
+                path = os.path.join(root, "versions", match, "bin", exe)
+                if os.path.isfile(path):
+                    return path
+        return None
+
+    def _find(self, ctx: KindContext) -> tuple[str | None, list[str], list[str]]:
+        """(interpreter of the first version, missing versions, installed versions)."""
+        versions, _ = self.versions(ctx)
+        installed = ctx.runtimes.pyenv_versions()
+        found = [self._one(ctx, v, installed) for v in versions]
+        missing = [v for v, path in zip(versions, found, strict=True) if path is None]
+        return (found[0] if not missing else None), missing, installed
 
     def resolve(self, ctx: KindContext) -> PythonCommand:
-        """The version's interpreter."""
-        path, installed = self._find(ctx)
-        if path is None:
-            version = self._version(ctx)
-            raise NotReadyError(
-                f"pyenv version {version} is not installed (installed: {', '.join(installed) or 'none'})",
-                fix=f"run: pyenv install {version}",
-            )
-        return PythonCommand(argv=(path,), bin_dir=os.path.dirname(path))
+        """The version's interpreter (through validation: see registry.resolve)."""
+        from pitstop.kinds.registry import command_of
+
+        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
-        """Lists the installed versions when the requested one is missing."""
+        """Lists the installed versions when a requested one is missing."""
         try:
-            version = self._version(ctx)
+            versions, source = self.versions(ctx)
         except NotReadyError as exc:
             return error(ctx, exc.message, exc.fix or "")
-        if ctx.runtimes.pyenv_root() is None:
+        if ctx.runtimes.pyenv_root() is None and versions != ("system",):
             return error(
                 ctx,
                 "pyenv is not installed (no $PYENV_ROOT or ~/.pyenv)",
-                "install pyenv: https://github.com/pyenv/pyenv#installation",
+                "brew install pyenv  (or git clone https://github.com/pyenv/pyenv ~/.pyenv)",
             )
-        path, installed = self._find(ctx)
+        path, missing, installed = self._find(ctx)
         if path is None:
+            if missing == ["system"]:
+                return error(
+                    ctx, "no system python3 found on PATH (outside pyenv's shims)", "install python3"
+                )
+            listed = ", ".join(installed) or "none"
+            wanted = " ".join(v for v in missing if v != "system")
             return error(
                 ctx,
-                f"pyenv version {version} is not installed (installed: {', '.join(installed) or 'none'})",
-                f"pyenv install {version}",
+                f"pyenv version {', '.join(missing)} (from {source}) is not installed (installed: {listed})",
+                f"pyenv install {wanted}",
             )
+        prefix = os.path.dirname(os.path.dirname(path))
         return describe(
             ctx,
-            PythonCommand(argv=(path,), bin_dir=os.path.dirname(path)),
-            location=os.path.dirname(os.path.dirname(path)),
-            fix=f"pyenv install --force {version}",
+            PythonCommand(argv=(path,), bin_dir=os.path.dirname(path), prefix=prefix),
+            location=prefix,
+            fix=f"pyenv install --force {versions[0]}",
         )

@@ -9,7 +9,7 @@ from importlib import import_module
 from typing import cast
 
 from pitstop.config import DEFAULT_ENV, EnvSpec, Project, Settings
-from pitstop.errors import ConfigError, PitstopError
+from pitstop.errors import ConfigError, NotReadyError, PitstopError
 from pitstop.kinds.base import Kind, KindContext, PythonCommand, Report
 from pitstop.runtime import Runtimes
 
@@ -110,18 +110,42 @@ def context(
 
 
 def resolve(project: Project, spec: EnvSpec, *, runtimes: Runtimes) -> PythonCommand:
-    """The PythonCommand of ``spec`` (no ensure: callers do that for managed envs)."""
-    ctx = context(project, spec, runtimes)
-    return get(ctx.spec.kind).resolve(ctx)
+    """The PythonCommand of ``spec`` (no ensure: callers do that for managed envs).
+
+    Adopted kinds are resolved through their validation, so that ``python``, ``run`` and
+    ``check`` give the same verdict: an env ``check`` marks ❌ is a NotReadyError (exit 1)
+    with the same message and fix.
+    """
+    if spec.kind == "managed":
+        ctx = context(project, spec, runtimes)
+        return get("managed").resolve(ctx)
+    report = validate(project, spec, runtimes=runtimes, raise_config=True)
+    return command_of(report)
 
 
-def validate(project: Project, spec: EnvSpec, *, runtimes: Runtimes) -> Report:
-    """Validate ``spec``; a kind that raises is turned into an error Report."""
+def command_of(report: Report) -> PythonCommand:
+    """The command of a valid report; NotReadyError with the report's fix otherwise."""
+    if report.status == "error" or report.command is None:
+        fix = report.fix or "run: pitstop check"
+        raise NotReadyError(
+            f"env {report.env!r} ({report.kind}): {report.message or 'not ready'}",
+            fix=fix if fix.startswith("run: ") else f"run: {fix}",
+        )
+    return report.command
+
+
+def validate(project: Project, spec: EnvSpec, *, runtimes: Runtimes, raise_config: bool = False) -> Report:
+    """Validate ``spec``; a kind that raises is turned into an error Report (a config or
+    plugin error is raised instead with ``raise_config``, for its exit code 2)."""
+    kind = spec.kind
     try:
         ctx = context(project, spec, runtimes)
-        return get(ctx.spec.kind).validate(ctx)
+        kind = ctx.spec.kind
+        return get(kind).validate(ctx)
     except PitstopError as exc:
-        return Report(spec.name, spec.kind, "error", exc.message, exc.fix)
+        if raise_config and isinstance(exc, ConfigError):
+            raise
+        return Report(spec.name, kind, "error", exc.message, (exc.fix or "").removeprefix("run: ") or None)
 
 
 def auto_project(directory: str | os.PathLike[str]) -> Project:

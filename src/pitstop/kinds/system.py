@@ -34,14 +34,21 @@ class SystemKind:
         raise NotReadyError("no python3 found on PATH", fix='install Python 3 or set python = "/abs/path"')
 
     def resolve(self, ctx: KindContext) -> PythonCommand:
-        """The interpreter itself, as an absolute path."""
-        exe = self._interpreter(ctx)
-        return PythonCommand(argv=(exe,), bin_dir=os.path.dirname(exe))
+        """The interpreter itself (through validation: see registry.resolve)."""
+        from pitstop.kinds.registry import command_of
+
+        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
         """Runs it; PEP 668 is noted as read-only."""
         try:
-            command = self.resolve(ctx)
+            exe = self._interpreter(ctx)
         except PitstopError as exc:
-            return error(ctx, exc.message, exc.fix or "")
-        return describe(ctx, command, location=command.argv[0], fix="point python at a working interpreter")
+            return error(ctx, exc.message, (exc.fix or "").removeprefix("run: "))
+        command = PythonCommand(argv=(exe,), bin_dir=os.path.dirname(exe))
+        fix = (
+            "set PITSTOP_PYTHON to a working interpreter's absolute path, or unset it"
+            if ctx.project.python_override
+            else "point python at a working interpreter"
+        )
+        return describe(ctx, command, location=exe, fix=fix)

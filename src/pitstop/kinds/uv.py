@@ -1,22 +1,34 @@
-"""``uv``: a uv project (``uv.lock``); its ``.venv`` python, or ``uv run --frozen python``."""
+"""``uv``: a uv project (``uv.lock``) and its project environment.
+
+Ready means what ``uv sync --locked --check`` says (the lock matches pyproject.toml and the
+env matches the lock), run with the real uv and the user's ``UV_*`` settings; the env is
+``$UV_PROJECT_ENVIRONMENT`` (relative to the project directory) or ``.venv``.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from pitstop.errors import NotReadyError, PitstopError
+from pitstop.errors import PitstopError
 from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error, relative
 from pitstop.kinds.venv import venv_python
 
 
 class UvKind:
-    """uv owns the env; pitstop only finds and runs it."""
+    """uv owns the env; pitstop only finds, checks and runs it."""
 
     name = "uv"
 
     def _dir(self, ctx: KindContext) -> Path:
         return ctx.path(ctx.spec.option("project-dir") or ".")
+
+    def env_dir(self, ctx: KindContext, directory: Path) -> Path:
+        """``UV_PROJECT_ENVIRONMENT`` (relative to the project directory, as uv reads it)."""
+        configured = ctx.environ.get("UV_PROJECT_ENVIRONMENT")
+        if configured:
+            return Path(os.path.normpath(directory / os.path.expanduser(configured)))
+        return directory / ".venv"
 
     def _uv(self, ctx: KindContext) -> str | None:
         found = ctx.which("uv")
@@ -30,44 +42,63 @@ class UvKind:
             return None
 
     def resolve(self, ctx: KindContext) -> PythonCommand:
-        """The project env's python if it exists, else ``uv run --frozen python``."""
-        directory = self._dir(ctx)
-        if not (directory / "uv.lock").is_file():
-            raise NotReadyError(
-                f"no uv.lock in {relative(ctx, directory)}",
-                fix=f"run: uv lock --directory {relative(ctx, directory)}",
-            )
-        python = venv_python(directory / ".venv")
-        if python.exists():
-            return PythonCommand(
-                argv=(str(python),),
-                env=(("VIRTUAL_ENV", str(directory / ".venv")),),
-                bin_dir=str(python.parent),
-            )
-        uv = self._uv(ctx)
-        if uv is None:
-            raise NotReadyError("uv is not installed", fix="run: pip install uv")
-        wrapper = (uv, "run", "--frozen", "--directory", str(directory))
-        return PythonCommand(argv=(*wrapper, "python"), cwd=str(directory), wrapper=wrapper)
+        """The project env's python (through validation: see registry.resolve)."""
+        from pitstop.kinds.registry import command_of
+
+        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
-        """uv.lock present, uv installed, env created."""
+        """uv.lock present, uv installed, env created and in sync with the lock."""
         directory = self._dir(ctx)
         shown = relative(ctx, directory)
+        flag = "" if shown == "." else f" --directory {shown}"
         if not (directory / "uv.lock").is_file():
-            return error(ctx, f"no uv.lock in {shown}", f"uv lock --directory {shown}", location=shown)
-        if self._uv(ctx) is None:
+            return error(ctx, f"no uv.lock in {shown}", f"uv lock{flag}", location=shown)
+        uv = self._uv(ctx)
+        if uv is None:
             return error(ctx, "uv is not installed", "pip install uv", location=shown)
-        if not os.path.exists(venv_python(directory / ".venv")):
+        env_dir = self.env_dir(ctx, directory)
+        where = relative(ctx, env_dir)
+        python = venv_python(env_dir)
+        if not os.path.exists(python):
             return error(
                 ctx,
-                f"the uv env of {shown} is not created yet",
-                f"uv sync --frozen --directory {shown}",
-                location=shown,
+                f"the uv env of {shown} is not created yet ({where})",
+                f"uv sync --locked{flag}",
+                location=where,
             )
-        return describe(
-            ctx,
-            self.resolve(ctx),
-            location=relative(ctx, directory / ".venv"),
-            fix=f"uv sync --frozen --directory {shown}",
+        problem = self._sync_check(ctx, uv, directory, env_dir)
+        if problem is not None:
+            message, fix = problem
+            return error(ctx, message, f"{fix}{flag}", location=where)
+        command = PythonCommand(
+            argv=(str(python),),
+            env=(("VIRTUAL_ENV", str(env_dir)),),
+            bin_dir=str(python.parent),
+            prefix=str(env_dir),
         )
+        return describe(ctx, command, location=where, fix=f"uv sync --locked --reinstall{flag}")
+
+    def _sync_check(
+        self, ctx: KindContext, uv: str, directory: Path, env_dir: Path
+    ) -> tuple[str, str] | None:
+        """``uv sync --locked --check``: None when in sync, else (message, fix)."""
+        from pitstop.process import run
+
+        env = {k: v for k, v in ctx.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
+        env.update({"UV_NO_PROGRESS": "1", "UV_PYTHON_DOWNLOADS": "never", "NO_COLOR": "1"})
+        env["UV_PROJECT_ENVIRONMENT"] = str(env_dir)
+        try:
+            proc = run([uv, "sync", "--locked", "--check"], env=env, cwd=directory, check=False, timeout=300)
+        except PitstopError as exc:
+            return f"uv sync --locked --check did not run: {exc.message}", "uv sync --locked"
+        if proc.returncode == 0:
+            return None
+        text = proc.stdout or ""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if "needs to be updated" in text or "lockfile" in text.lower():
+            return "uv.lock is out of date with pyproject.toml", "uv sync"
+        detail = next(
+            (line for line in lines if line.lower().startswith("error")), lines[-1] if lines else ""
+        )
+        return f"the uv env does not match uv.lock: {detail[:300]}", "uv sync --locked"

@@ -6,7 +6,6 @@ import os
 import sys
 from pathlib import Path
 
-from pitstop.errors import NotReadyError
 from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error, relative
 
 
@@ -45,27 +44,24 @@ class VenvKind:
         return ctx.project.root / ".venv"
 
     def resolve(self, ctx: KindContext) -> PythonCommand:
-        """``<path>/bin/python``."""
-        path = self._path(ctx)
-        python = venv_python(path)
-        if not os.path.exists(python):
-            raise NotReadyError(
-                f"no virtual environment at {relative(ctx, path)}",
-                fix=f"run: python3 -m venv {relative(ctx, path)}",
-            )
-        return PythonCommand(
-            argv=(str(python),), env=(("VIRTUAL_ENV", str(path)),), bin_dir=str(python.parent)
-        )
+        """``<path>/bin/python`` (through validation: see registry.resolve)."""
+        from pitstop.kinds.registry import command_of
+
+        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
         """Missing dir, dangling base interpreter, or a python that does not start."""
         path = self._path(ctx)
         shown = relative(ctx, path)
+
+        def recreate() -> str:
+            return f"{_base_python(ctx)} -m venv --clear {shown}"
+
         if not path.is_dir():
             return error(
                 ctx,
                 f"no virtual environment at {shown}",
-                f"python3 -m venv {shown}",
+                f"{_base_python(ctx)} -m venv {shown}",
                 location=shown,
             )
         python = venv_python(path)
@@ -74,7 +70,7 @@ class VenvKind:
             return error(
                 ctx,
                 f"{shown}: its base interpreter {target} is gone",
-                f"python3 -m venv --clear {shown}  (then reinstall its packages)",
+                f"{recreate()}  (then reinstall its packages)",
                 location=shown,
             )
         home = read_pyvenv_home(path)
@@ -82,14 +78,28 @@ class VenvKind:
             return error(
                 ctx,
                 f"{shown}: its base interpreter directory {home} is gone",
-                f"python3 -m venv --clear {shown}  (then reinstall its packages)",
+                f"{recreate()}  (then reinstall its packages)",
                 location=shown,
             )
         if not python.exists():
-            return error(
-                ctx,
-                f"{shown} has no bin/python",
-                f"python3 -m venv --clear {shown}",
-                location=shown,
-            )
-        return describe(ctx, self.resolve(ctx), location=shown, fix=f"python3 -m venv --clear {shown}")
+            return error(ctx, f"{shown} has no bin/python", recreate(), location=shown)
+        command = PythonCommand(
+            argv=(str(python),),
+            env=(("VIRTUAL_ENV", str(path)),),
+            bin_dir=str(python.parent),
+            prefix=str(path),
+        )
+        return describe(ctx, command, location=shown, fix=f"{recreate()}  (then reinstall its packages)")
+
+
+def _base_python(ctx: KindContext) -> str:
+    """``python3`` for a fix, unless that name is only a shim here (then a real one's path)."""
+    from pitstop.runtime import is_script
+
+    found = ctx.which("python3")
+    if found and "shims" not in Path(found).parts and not is_script(os.path.realpath(found)):
+        return "python3"
+    for cand in ctx.runtimes.candidates():
+        if cand.implementation in (None, "cpython") and not is_script(os.path.realpath(cand.path)):
+            return cand.path
+    return "python3"
