@@ -550,9 +550,9 @@ def _which_interpreter(name: str, path: str) -> str | None:
         if not directory or "shims" in Path(directory).parts:
             continue
         candidate = os.path.join(directory, name)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            if not is_script(os.path.realpath(candidate)):
-                return candidate
+        usable = os.path.isfile(candidate) and os.access(candidate, os.X_OK)
+        if usable and not is_script(os.path.realpath(candidate)):
+            return candidate
     return None
 
 
