@@ -65,6 +65,7 @@ def render(data: dict[str, Any], mode: str) -> str:
         records += [f"argv={a}" for a in data["argv"]]
         records += [f"env={k}={v}" for k, v in data["env"].items()]
         records += [f"unset={name}" for name in data["unset"]]
+        records += [f"path_prepend={d}" for d in data["path_prepend"]]
         if data["cwd"]:
             records.append(f"cwd={data['cwd']}")
     return "".join(f"{r}\0" for r in records if "\0" not in r)

@@ -78,6 +78,8 @@ class DockerKind:
         except PitstopError as exc:
             return error(ctx, f"docker did not answer: {exc.message}", "docker info", location=where)
         state = parse_inspect(proc.returncode, proc.stdout or "")
+        if what == "image" and proc.returncode == 0:
+            state = "running"  # the image is there: each run starts a fresh container
         if state == "stopped":
             return error(ctx, f"container {name} is not running", f"docker start {name}", location=where)
         if state == "missing":

@@ -96,7 +96,10 @@ class UvKind:
             return None
         text = proc.stdout or ""
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        if "needs to be updated" in text or "lockfile" in text.lower():
+        # Out of sync: is it the env, or the lock behind pyproject.toml? (`uv sync --locked`
+        # is the fix only for the first.)
+        lock = run([uv, "lock", "--check"], env=env, cwd=directory, check=False, timeout=300)
+        if lock.returncode != 0 or "needs to be updated" in text:
             return "uv.lock is out of date with pyproject.toml", "uv sync"
         detail = next(
             (line for line in lines if line.lower().startswith("error")), lines[-1] if lines else ""

@@ -99,7 +99,11 @@ def _base_python(ctx: KindContext) -> str:
     found = ctx.which("python3")
     if found and "shims" not in Path(found).parts and not is_script(os.path.realpath(found)):
         return "python3"
+    best: tuple[list[int], str] | None = None
     for cand in ctx.runtimes.candidates():
-        if cand.implementation in (None, "cpython") and not is_script(os.path.realpath(cand.path)):
-            return cand.path
-    return "python3"
+        if cand.implementation not in (None, "cpython") or not (cand.version or "").startswith("3."):
+            continue
+        key = [int(p) if p.isdigit() else 0 for p in (cand.version or "").split(".")]
+        if (best is None or key > best[0]) and not is_script(os.path.realpath(cand.path)):
+            best = (key, cand.path)
+    return best[1] if best else "python3"
