@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import pyenv_python
+from tests.conftest import ProjectFactory, pyenv_python
 from tests.fakes import install_fake
+from tests.helpers import PY, pitstop_process, store
 
 Cli = Callable[..., tuple[int, str, str]]
 ROOT = Path(__file__).resolve().parents[1]
@@ -673,3 +674,29 @@ def test_docker_image_runs_a_fresh_container(python_image: str, tmp_path: Path, 
     write(root, '[tool.pitstop.envs.w]\nkind = "docker"\nimage = "pitstop-test-no-such-image:1"\n')
     check, python, run, out = verdicts(cli, root, "-e", "w")
     assert (check, python, run) == (1, 1, 1) and "does not exist" in out
+
+
+# -- a ready managed env answers on the fast path -----------------------------------------
+def test_managed_python_answers_from_the_fast_path(make_project: ProjectFactory) -> None:
+    import marshal
+
+    import jsonschema
+
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert pitstop_process(root, "setup").returncode == 0
+    for form in ((), ("--json",), ("--nul",)):
+        slow = pitstop_process(root, "python", *form, PITSTOP_NO_FASTPATH="1")
+        assert slow.returncode == 0, slow.stderr
+        cache = next((root / ".pitstop" / ".cache").glob("fastpath-*.bin"))
+        key = " ".join(("python", *form))
+        entry = marshal.loads(cache.read_bytes())["entries"][key]
+        assert entry["stdout"] == slow.stdout
+        fast = pitstop_process(root, "python", *form)
+        assert (fast.returncode, fast.stdout) == (0, slow.stdout)
+    data = json.loads(pitstop_process(root, "python", "--json").stdout)
+    jsonschema.validate(data, json.loads(SCHEMA_FILE.read_text()))
+    assert data["kind"] == "managed" and data["prefix"] == str(store(root) / "venv")
+    # Anything that changes the answer falls back to the full path.
+    (store(root) / "venv" / "bin" / "python").unlink()
+    code = pitstop_process(root, "python", "--json", "--strict")
+    assert code.returncode == 1 and json.loads(code.stdout)["error"]["code"] == "not-ready"

@@ -1,4 +1,5 @@
-"""A stat-only fast path for no-op ``check``, ``check --json``, ``lock --check`` and ``run``.
+"""A stat-only fast path for no-op ``check``, ``check --json``, ``lock --check``, ``python``
+(``--json``, ``--nul``) and ``run``.
 
 The normal path records, after a command found every env managed and ready, the (size,
 mtime, inode) of every file that decided it — config, requirement files, locks, markers,
@@ -51,7 +52,14 @@ def snapshot() -> dict[str, str]:
 def command_key(argv: Sequence[str]) -> tuple[str, list[str]] | None:
     """("check" | "check --json" | "lock --check" | "run", CMD) for the forms handled here."""
     args = list(argv)
-    if args in (["check"], ["check", "--json"], ["lock", "--check"]):
+    if args in (
+        ["check"],
+        ["check", "--json"],
+        ["lock", "--check"],
+        ["python"],
+        ["python", "--json"],
+        ["python", "--nul"],
+    ):
         return " ".join(args), []
     if len(args) >= 2 and args[0] == "run":
         cmd = args[2:] if args[1] == "--" else args[1:]

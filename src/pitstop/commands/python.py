@@ -27,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
     if mode == "text":
         data = answer(args)
         argv = data["argv"]
-        sys.stdout.write((argv[0] if len(argv) == 1 else shlex.join(argv)) + "\n")
+        text = (argv[0] if len(argv) == 1 else shlex.join(argv)) + "\n"
+        sys.stdout.write(text)
+        _remember(args, mode, text)
         return READY
     try:
         data = answer(args)
@@ -48,8 +50,30 @@ def run(args: argparse.Namespace) -> int:
             env=_env_name(args),
         )
         code = INTERNAL
-    sys.stdout.write(render(data, mode))
+    text = render(data, mode)
+    sys.stdout.write(text)
+    if code == READY:
+        _remember(args, mode, text)
     return code
+
+
+def _remember(args: argparse.Namespace, mode: str, text: str) -> None:
+    """Record the answer for the fast path: default env, managed and ready, no options."""
+    if args.env or args.project or args.verbose or args.quiet or getattr(args, "strict", None) is not None:
+        return
+    from pitstop.commands import context, provisioner
+    from pitstop.config import DEFAULT_ENV
+    from pitstop.fastpath import record
+
+    ctx = context(args, allow_auto=True)
+    env = ctx.project.envs.get(DEFAULT_ENV)
+    if env is None or env.kind != "managed":
+        return
+    prov = provisioner(ctx, args)
+    state = prov.status(env)
+    if state.ready and not state.pending and state.held is None:
+        key = "python" if mode == "text" else f"python --{mode}"
+        record(ctx.project.root, key, files=prov.fingerprint(env), stdout=text)
 
 
 def render(data: dict[str, Any], mode: str) -> str:
