@@ -104,4 +104,5 @@ class UvKind:
         detail = next(
             (line for line in lines if line.lower().startswith("error")), lines[-1] if lines else ""
         )
-        return f"the uv env does not match uv.lock: {detail[:300]}", "uv sync --locked"
+        detail = detail.removeprefix("error:").strip().split("; run `uv sync`")[0]
+        return f"the uv env does not match uv.lock ({detail[:300]})", "uv sync --locked"
