@@ -112,6 +112,30 @@ def test_a_top_level_extension_this_interpreter_cannot_load_fails(venv: Path) ->
     assert "import beta:" not in info.value.message
 
 
+def test_files_that_prove_a_plain_package_need_no_interpreter_start(
+    venv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """beta is beta/__init__.py in site-packages, proved by the RECORD check: no process is
+    started. A name only the import system can resolve (here a namespace package) still is."""
+    import pitstop.process
+
+    calls: list[list[str]] = []
+    real = pitstop.process.run
+
+    def counting(argv: list[str], **kwargs: object) -> object:
+        calls.append([str(a) for a in argv])
+        return real(argv, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pitstop.process, "run", counting)
+    assert verify(venv, EXPECTED, smoke={"beta"}) == EXPECTED
+    assert calls == []
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "beta_ns" / "sub").mkdir(parents=True)
+    (site / "beta-1.0.dist-info" / "top_level.txt").write_text("beta\nbeta_ns\n")
+    assert verify(venv, EXPECTED, smoke={"beta"}) == EXPECTED
+    assert len(calls) == 1 and calls[0][-1] == "beta_ns"
+
+
 def test_the_smoke_check_executes_no_package_code(
     make_project: ProjectFactory, cli: Cli, tmp_path: Path
 ) -> None:

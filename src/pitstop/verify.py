@@ -109,6 +109,11 @@ def scan(venv: Path) -> tuple[list[Distribution], list[str]]:
     return dists, problems
 
 
+def _plain(sites: list[Path], name: str) -> bool:
+    """``name`` is a regular package or a ``.py`` module directly in one of ``sites``."""
+    return any((site / name / "__init__.py").is_file() or (site / f"{name}.py").is_file() for site in sites)
+
+
 def _top_level(info: Path) -> set[str]:
     """Names in ``top_level.txt`` (setuptools), without nested namespace paths."""
     try:
@@ -151,7 +156,13 @@ def verify(
     installed = {d.name: d.version for d in dists}
     problems += compare(installed, expected, ignore)
     wanted = set(smoke)
-    modules = sorted({m for d in dists if d.name in wanted for m in d.modules})
+    sites = site_packages(venv)
+    # A plain package or module file in site-packages is what find_spec would find (nothing
+    # earlier on sys.path can hide it and still leave the name unimportable), and scan() has
+    # just proved its file exists: only the other names need the env's interpreter.
+    modules = sorted(
+        m for m in {m for d in dists if d.name in wanted for m in d.modules} if not _plain(sites, m)
+    )
     python = venv / "bin" / "python"
     if modules:
         proc = run([str(python), "-I", "-c", _SMOKE, *modules], env=scrubbed_env(), check=False)
