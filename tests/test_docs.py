@@ -26,8 +26,9 @@ environment's ``pitstop``, ``nox``, ``pre-commit`` and ``uv`` first on PATH, (2)
 ``find-links`` (a directory of tiny wheels, tests/wheelfactory.py) and ``no-index = true``
 under every ``[tool.pitstop]`` header of a written file and builds one tiny wheel, with a
 console script and ``python -m`` entry of its own name, for every requirement that file names.
-The ``index`` run uses the real index and real packages and installs pitstop, nox and
-pre-commit exactly as the README says. In both, ``https://example.invalid/pitstop.git``
+The ``index`` run uses the real index and real packages; the README's walk-through installs
+pitstop, nox and pre-commit exactly as it says (into ``~/.local/bin``, first on PATH), other
+scenarios fall back to this test environment's tools. In both, ``https://example.invalid/pitstop.git``
 (or ``.../pitstop``) means a local clone of this repository's HEAD tagged ``v<version>``.
 """
 
@@ -268,13 +269,14 @@ def run_scenario(scenario: Scenario, work: Path, *, clone: str | None, offline: 
     if offline:
         path = [str(bindir), *outer]
     else:
-        # Only what the README presupposes: uv (for `uv tool install`), git, python3. The
-        # commands it installs land in ~/.local/bin, which comes first.
+        # ~/.local/bin (where `uv tool install` puts the commands the README installs) comes
+        # first, then what the README presupposes (uv, git, python3); this test env's tools
+        # come last, for scenarios that do not install pitstop themselves.
         uv_only = work.parent / "uv-only"
         uv_only.mkdir(exist_ok=True)
         if not (uv_only / "uv").exists():
             (uv_only / "uv").symlink_to(bindir / "uv")
-        path = [str(home / ".local" / "bin"), str(uv_only), *outer]
+        path = [str(home / ".local" / "bin"), str(uv_only), *outer, str(bindir)]
     env = _git_env(dict(os.environ))
     env.update(PATH=os.pathsep.join(path), PYTHONUNBUFFERED="1", NO_COLOR="1", LC_ALL="C.UTF-8")
     env.pop("VIRTUAL_ENV", None)
