@@ -181,8 +181,13 @@ def _requirements_of(text: str) -> list[str]:
     tool = data.get("tool", {}).get("pitstop", data if "tool" not in data else {})
     found: list[str] = []
     tables = [tool, *dict(tool.get("envs") or {}).values()]
+    from pitstop.requirements import library_requirement
+
     for table in tables:
         found += [r for r in table.get("requirements", []) if isinstance(r, str)]
+        for import_name, value in dict(table.get("libraries") or {}).items():
+            req = library_requirement(import_name, value, where="libraries")
+            found += [req] if req else []
     project = data.get("project", {})
     found += project.get("dependencies", [])
     for reqs in dict(project.get("optional-dependencies") or {}).values():
@@ -204,12 +209,12 @@ def _satisfying_version(spec: object) -> str:
     raise AssertionError(f"cannot pick a version for {spec}")
 
 
-def build_stand_ins(text: str, wheels: Path) -> None:
-    """A tiny wheel for every requirement ``text`` names (own console script + __main__)."""
+def build_stand_ins(requirements: list[str], wheels: Path) -> None:
+    """A tiny wheel for every requirement (own console script + __main__)."""
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    for raw in _requirements_of(text):
+    for raw in requirements:
         req = Requirement(raw)
         name = canonicalize_name(req.name)
         version = _satisfying_version(req.specifier)
@@ -224,11 +229,23 @@ def build_stand_ins(text: str, wheels: Path) -> None:
             )
 
 
-def inject_local_index(text: str, wheels: Path) -> str:
-    """Point every ``[tool.pitstop]`` (or top-level pitstop.toml) at the tiny wheels only."""
+def inject_local_index(text: str, wheels: Path, *, top_level: bool = False) -> str:
+    """Point every ``[tool.pitstop]`` (with ``top_level``: a pitstop.toml) at the tiny wheels."""
     lines = f'find-links = ["{wheels.as_posix()}"]\nno-index = true\n'
+    if top_level:
+        return lines + text
     out, n = re.subn(r"(?m)^\[tool\.pitstop\]\s*(#.*)?$", lambda m: m[0] + "\n" + lines.rstrip(), text)
     return out if n else text
+
+
+def requirements_file_lines(text: str) -> list[str]:
+    """The plain requirement lines of a pip-style requirements file (no options, no ``.``)."""
+    out = []
+    for line in text.splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if line and not line.startswith(("#", "-", ".")):
+            out.append(line)
+    return out
 
 
 # -- running -------------------------------------------------------------------------------
@@ -304,8 +321,10 @@ def run_scenario(scenario: Scenario, work: Path, *, clone: str | None, offline: 
             target = work / target_file(block)
             target.parent.mkdir(parents=True, exist_ok=True)
             if offline and target.suffix == ".toml":
-                build_stand_ins(text, wheels)
-                text = inject_local_index(text, wheels)
+                build_stand_ins(_requirements_of(text), wheels)
+                text = inject_local_index(text, wheels, top_level=target.name == "pitstop.toml")
+            elif offline and target.suffix in (".txt", ".in"):
+                build_stand_ins(requirements_file_lines(text), wheels)
             target.write_text(text, encoding="utf-8")
 
 
@@ -408,3 +427,30 @@ def test_markers_are_parsed(tmp_path: Path) -> None:
     assert scenario.needs_index
     injected = inject_local_index(scenario.blocks[0].text, Path("/w"))
     assert 'find-links = ["/w"]\nno-index = true' in injected
+    assert inject_local_index("python = '3.12'\n", Path("/w"), top_level=True).startswith("find-links")
+    assert requirements_file_lines("-e .[x]\n# c\nalpha>=1  # why\n-r more.txt\nbeta\n") == [
+        "alpha>=1",
+        "beta",
+    ]
+
+
+def test_a_pitstop_toml_scenario_with_a_requirements_file_runs_offline(tmp_path: Path) -> None:
+    """The machinery itself: stand-ins for a requirements file, pitstop.toml injection, and a
+    mismatching output that fails with the block's location."""
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "<!-- docs-test: s -->\n```toml\n# pitstop.toml\nrequirements-files = ['requirements.txt']\n```\n"
+        "<!-- docs-test: s file=requirements.txt -->\n```text\nalpha-tool>=1.2\n```\n"
+        "<!-- docs-test: s -->\n```console\n$ pitstop setup\nlocking default: 1 requirements (no lock yet)\n"
+        "...\n$ pitstop run -- alpha-tool\nalpha-tool 1.2\n$ pitstop lock --check\npylock.toml: fresh\n```\n",
+        encoding="utf-8",
+    )
+    (scenario,) = extract(doc, tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    run_scenario(scenario, work, clone=None, offline=True)
+    assert (work / "pylock.toml").is_file()
+    wrong = Scenario(scenario.doc, "s", [scenario.blocks[-1]])
+    wrong.blocks[0] = Block(**{**wrong.blocks[0].__dict__, "text": "$ pitstop check\nnothing like this\n"})
+    with pytest.raises(AssertionError, match=r"doc\.md:\d+: \$ pitstop check: output does not have"):
+        run_scenario(wrong, work, clone=None, offline=True)
