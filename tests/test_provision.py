@@ -245,7 +245,9 @@ def test_python_command_and_json(make_project: ProjectFactory, cli: Cli) -> None
     assert code == 0 and out.strip() == str(store(root) / "venv" / "bin" / "python")
     code, out, _ = cli("python", "--json", cwd=root)
     data = json.loads(out)
-    assert data["schema"] == 1 and data["kind"] == "managed"
+    from pitstop.commands.python import SCHEMA
+
+    assert data["schema"] == SCHEMA and data["kind"] == "managed"
     assert data["argv"] == [str(store(root) / "venv" / "bin" / "python")]
     assert data["env"]["VIRTUAL_ENV"] == str(store(root) / "venv")
 
