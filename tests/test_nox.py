@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, generation, store
+from tests.helpers import PY, generation, pitstop_process, store
 
 NOXFILE = """\
 # /// script
@@ -201,6 +201,10 @@ def test_matrix_session_runs_on_each_interpreter_from_one_lock(matrix: Path) -> 
     assert (matrix / "pylock.toml").read_text() == lock
     only = nox(matrix, "--python", "3.11", "-s", "tests")
     assert only.returncode == 0 and "tests-3.12" not in only.stdout + only.stderr
+    cleaned = pitstop_process(matrix, "clean")
+    assert cleaned.returncode == 0 and "cleaned default@3.12" in cleaned.stderr
+    for version in ("3.11", "3.12"):
+        assert not (matrix / ".pitstop" / f"default@{version}" / "venv").exists()
 
 
 def test_force_python_runs_the_forced_interpreter(matrix: Path) -> None:

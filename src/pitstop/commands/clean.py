@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from pitstop.errors import READY
+
+if TYPE_CHECKING:
+    from pitstop.config import EnvSpec, Project
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,10 +20,11 @@ def run(args: argparse.Namespace) -> int:
     ctx = context(args)
     from pitstop.store import confined
 
-    for env in selected_envs(ctx.project, args, managed_only=True):
+    selected = selected_envs(ctx.project, args, managed_only=True)
+    for env in [variant for chosen in selected for variant in with_variants(ctx.project, chosen)]:
         store = confined(ctx.project, env)  # never follows a symlink out of the project
         if not store.exists():
-            ctx.reporter.step(f"{env.name}: nothing to clean")
+            ctx.reporter.step(f"{_label(env)}: nothing to clean")
             continue
         with EnvLock(store / swap.LOCKFILE, ctx.reporter):
             (store / swap.JOURNAL).unlink(missing_ok=True)
@@ -27,5 +32,19 @@ def run(args: argparse.Namespace) -> int:
                 swap.trash(store / name)
             swap.recover(store)
         swap.sweep(store)  # what was set aside, and trash a killed command left
-        ctx.reporter.step(f"cleaned {env.name} ({store})")
+        ctx.reporter.step(f"cleaned {_label(env)} ({store})")
     return READY
+
+
+def with_variants(project: Project, env: EnvSpec) -> list[EnvSpec]:
+    """``env`` and the per-interpreter envs a nox matrix built from it (``<env>@3.12``)."""
+    from dataclasses import replace
+
+    location = project.location(env.settings)
+    found = sorted(p.name for p in location.iterdir()) if location.is_dir() else []
+    prefix = f"{env.name}@"  # env names cannot contain "@"
+    return [env] + [replace(env, python_variant=n[len(prefix) :]) for n in found if n.startswith(prefix)]
+
+
+def _label(env: EnvSpec) -> str:
+    return f"{env.name}@{env.python_variant}" if env.python_variant else env.name
