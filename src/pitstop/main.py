@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from pitstop.errors import INTERRUPTED, PROVISION_FAILED, USAGE, PitstopError
+from pitstop.errors import INTERNAL, INTERRUPTED, PROVISION_FAILED, USAGE, PitstopError
 
 TYPE_CHECKING = False  # not typing's: `pitstop check` on a ready env should not import it
 if TYPE_CHECKING:
@@ -159,6 +159,35 @@ def main(argv: Sequence[str] | None = None, *, render: Callable[[PitstopError], 
             "fix: check the permissions and free space of that path, then run the command again\n"
         )
         return PROVISION_FAILED
+    except Exception as exc:  # a pitstop bug: one exit code, never 1 ("not ready")
+        return internal_error(exc, verbose=_verbose(args_list))
+
+
+def internal_error(exc: BaseException, *, verbose: bool) -> int:
+    """Report an unexpected exception as exit 4; the traceback only with ``-v``."""
+    from pitstop import __version__
+
+    sys.stderr.write(
+        f"error: internal error: {type(exc).__name__}: {exc}"[:2000]
+        + f"\nthis is a bug in pitstop {__version__}: please report it with the output of the "
+        "command run again with -v\n"
+    )
+    if verbose:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        sys.stderr.write("fix: run the command again with -v for the traceback, then report it\n")
+    return INTERNAL
+
+
+def _verbose(argv: Sequence[str]) -> bool:
+    for arg in argv:
+        if arg == "--":
+            break
+        if arg == "--verbose" or (len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and set(arg[1:]) == {"v"}):
+            return True
+    return False
 
 
 def _launcher_usage_error(args: list[str]) -> None:
@@ -183,7 +212,10 @@ def console() -> None:
     Tries the stat-only fast path first; only a whole process may take it, since a fast
     ``run`` replaces the process with the command (``main()`` is also called in-process).
     """
-    from pitstop.fastpath import try_fast
+    try:
+        from pitstop.fastpath import try_fast
 
-    fast = try_fast(sys.argv[1:])
+        fast = try_fast(sys.argv[1:])
+    except Exception:  # the fast path is only a shortcut: the normal path decides and reports
+        fast = None
     raise SystemExit(fast if fast is not None else main())
