@@ -59,7 +59,7 @@ def test_run_with_an_empty_command_name_is_a_usage_error(
 
 
 def test_run_of_a_non_executable_file_is_126(make_project: ProjectFactory, cli: Cli) -> None:
-    root = make_project('requirements = []\n', python=PY)
+    root = make_project("requirements = []\n", python=PY)
     script = root / "script.sh"
     script.write_text("echo hi\n")
     code, _, err = cli("run", "--", str(script), cwd=root)

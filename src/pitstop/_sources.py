@@ -12,6 +12,8 @@ import hashlib
 import os
 import sys
 
+from pitstop.reading import read_bytes, read_text
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -45,8 +47,8 @@ def _requirement_files(root: str, names: list[str]) -> list[tuple[str, str]]:
             continue
         seen.add(path)
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+            # Bounded (a FIFO or /dev/zero is "missing"); newlines as open() would give them.
+            text = read_text(path).replace("\r\n", "\n").replace("\r", "\n")
         except (OSError, UnicodeDecodeError):
             out.append((os.path.relpath(path, root), "\0missing"))
             continue
@@ -131,8 +133,7 @@ def files_hash(root: str, names: list[str]) -> str:
     for name in names:
         digest.update(name.encode("utf-8") + b"\0")
         try:
-            with open(os.path.join(root, name), "rb") as handle:
-                digest.update(handle.read())
+            digest.update(read_bytes(os.path.join(root, name)))
         except OSError:
             digest.update(b"\0missing")
         digest.update(b"\0")

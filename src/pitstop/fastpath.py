@@ -14,6 +14,8 @@ import marshal
 import os
 import sys
 
+from pitstop.reading import read_text  # bounded: a lock may be a symlink to /dev/zero
+
 TYPE_CHECKING = False  # see pitstop/__init__.py: no typing import on the fast path
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -143,14 +145,9 @@ def _lock_check(rest: list[str]) -> int | None:
         pyproject_path = os.path.join(root, "pyproject.toml")
         pyproject = {}
         if os.path.isfile(pyproject_path):
-            with open(pyproject_path, "rb") as handle:
-                pyproject = tomllib.load(handle)
+            pyproject = tomllib.loads(read_text(pyproject_path))
         config = os.path.join(root, "pitstop.toml")
-        if os.path.isfile(config):
-            with open(config, "rb") as handle:
-                tool = tomllib.load(handle)
-        else:
-            tool = pyproject["tool"]["pitstop"]
+        tool = tomllib.loads(read_text(config)) if os.path.isfile(config) else pyproject["tool"]["pitstop"]
         envs = tool.get("envs") or {}
         if every:
             names = [
@@ -163,8 +160,7 @@ def _lock_check(rest: list[str]) -> int | None:
             if name != "default" and name not in envs:
                 return None
             lock = os.path.join(root, "pylock.toml" if name == "default" else f"pylock.{name}.toml")
-            with open(lock, encoding="utf-8", newline="") as handle:
-                body, content = split_content_hash(handle.read())
+            body, content = split_content_hash(read_text(lock))
             expected = sources_hash(
                 root=root, tool=tool, pyproject=pyproject, env=name, python_version_file=version_file
             )
@@ -184,8 +180,7 @@ def _lock_check_files(root: str, names: list[str], *, every: bool = False) -> in
     if every:
         try:
             first = sorted(n for n in os.listdir(root) if n.startswith("pylock.") and n.endswith(".toml"))[0]
-            with open(os.path.join(root, first), encoding="utf-8", newline="") as handle:
-                names = recorded_list(handle.read(), "managed-envs") or []
+            names = recorded_list(read_text(os.path.join(root, first)), "managed-envs") or []
         except (OSError, IndexError, UnicodeDecodeError):
             return None
         if not names:
@@ -196,8 +191,7 @@ def _lock_check_files(root: str, names: list[str], *, every: bool = False) -> in
             return None
         lock = os.path.join(root, "pylock.toml" if name == "default" else f"pylock.{name}.toml")
         try:
-            with open(lock, encoding="utf-8", newline="") as handle:
-                body, content = split_content_hash(handle.read())
+            body, content = split_content_hash(read_text(lock))
         except (OSError, UnicodeDecodeError):
             return None
         files = recorded_list(body, "input-files")

@@ -70,14 +70,15 @@ def content_hash(body: str) -> str:
 
 def status(path: Path, inputs_hash: str) -> LockStatus:
     """Decide freshness offline from the file's text (SPEC §5 Locks: Fresh)."""
+    from pitstop.reading import UnreadableFile, read_bytes
+
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return LockStatus(path, "missing")
-    except OSError as exc:
-        return LockStatus(path, "modified", f"unreadable: {exc.strerror}")
+        raw = read_bytes(path)  # bounded: in CI the lock may be a symlink to /dev/zero
+    except UnreadableFile as exc:
+        return LockStatus(path, "missing") if exc.missing else LockStatus(path, "modified", exc.reason)
     try:
-        text = raw.decode("utf-8")
+        # A CRLF checkout (git autocrlf) of an LF lock is the same lock.
+        text = raw.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError:
         return LockStatus(path, "modified", "not UTF-8")
     from pitstop._sources import recorded, split_content_hash
@@ -243,12 +244,14 @@ def read(path: Path) -> LockFile:
     from pitstop import _toml
 
     fix = "run: pitstop lock"
+    from pitstop.reading import UnreadableFile, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotReadyError(f"{path.name} is missing", fix=fix) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NotReadyError(f"{path.name} cannot be read: {exc}", fix=fix) from None
+        text = read_text(path).replace("\r\n", "\n")
+    except UnreadableFile as exc:
+        if exc.missing:
+            raise NotReadyError(f"{path.name} is missing", fix=fix) from None
+        raise NotReadyError(f"{path.name} cannot be read: {exc.reason}", fix=fix) from None
     try:
         data = _toml.loads(text, source=path)
     except Exception as exc:

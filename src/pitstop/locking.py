@@ -262,11 +262,12 @@ def _usable(path: Path) -> bool:
 
 def _write_if_changed(path: Path, text: str) -> bool:
     from pitstop.fsutil import atomic_write
+    from pitstop.reading import read_bytes
 
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if read_bytes(path) == text.encode("utf-8"):  # bytes: a CRLF copy is rewritten as LF
             return False
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         pass
     atomic_write(path, text)
     return True

@@ -301,7 +301,7 @@ class Provisioner:
     def _build(self, env: EnvSpec, inputs: Inputs, reason: str) -> None:
         from packaging.utils import canonicalize_name
 
-        from pitstop import __version__, installers
+        from pitstop import __version__, installers, lockverify
         from pitstop.requirements import names
         from pitstop.verify import verify
 
@@ -310,6 +310,8 @@ class Provisioner:
         interp = self.interpreter(env, inputs)
         lock, lock_hash = _snapshot(self.project.lock_path(env), store, inputs.hash)
         expected = select(lock, interp)
+        markers = dict(interp.markers)
+        lockverify.before_install(self.project, env, inputs, lock, expected, markers)
         installer = installers.get(env.settings.installer, self.project, env, self.reporter)
         self.reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
         swap.set_aside(new)
@@ -323,6 +325,7 @@ class Provisioner:
                 if inputs.install_project:
                     smoke.add(canonicalize_name(str(self.project.pyproject["project"]["name"])))
                 verify(new, expected, smoke=smoke & set(expected), ignore=installer.own_packages)
+                lockverify.after_install(new, self.project, inputs, lock, markers, installer.own_packages)
                 swap.crashpoint("after-verify")
                 installer.finalize(new, venv)
                 generation = max(state.generation(venv), state.generation(store / swap.PREV)) + 1

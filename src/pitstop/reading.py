@@ -16,9 +16,10 @@ import stat
 MAX_BYTES = 32 * 1024 * 1024
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(OSError):
     """``path`` cannot be read as text; ``reason`` says why, in words (``missing`` is True
-    when there is simply no file there)."""
+    when there is simply no file there). An ``OSError``, so code that already falls back on
+    an unreadable file (the fast path) does so for these too."""
 
     def __init__(self, path: str, reason: str, *, missing: bool = False) -> None:
         super().__init__(f"{path}: {reason}")

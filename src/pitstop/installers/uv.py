@@ -51,7 +51,8 @@ def without_directories(lock: LockFile, directory: Path) -> Path:
 
 
 def _absolute(entry: Mapping[str, Any], base: Path) -> dict[str, Any]:
-    out = dict(entry)
+    # upload-time is a TOML datetime the lock renderer does not write; uv does not need it.
+    out = {k: v for k, v in entry.items() if k != "upload-time"}
     if isinstance(out.get("path"), str):
         out["path"] = str((base / out["path"]).resolve())
     return out

@@ -1,0 +1,302 @@
+"""Forged locks: strict setup refuses a lock whose content-hash an attacker recomputed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ProjectFactory
+from tests.helpers import PY, store
+from tests.wheelfactory import build_wheel
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def forge(lock: Path, edit: Callable[[str], str]) -> None:
+    """Edit the lock's body and recompute its content-hash, exactly as an attacker can."""
+    text = lock.read_text(encoding="utf-8")
+    body = re.sub(r'\ncontent-hash = "sha256:[0-9a-f]{64}"\n$', "\n", text)
+    assert body != text
+    body = edit(body)
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    lock.write_text(body + f'content-hash = "sha256:{digest}"\n', encoding="utf-8")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def locked(make_project: ProjectFactory, cli: Cli) -> Path:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    return root
+
+
+def evil_alpha(directory: Path) -> Path:
+    """An ``alpha 2.0`` wheel an attacker built (same name and version, other content)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return build_wheel(directory, "alpha", "2.0", extra_files={"alpha/evil.py": "PWNED = True\n"})
+
+
+def swap_alpha_entry(new_entry: str) -> Callable[[str], str]:
+    def edit(body: str) -> str:
+        out, count = re.subn(r"\{ name = \"alpha-2\.0-py3-none-any\.whl\".*\},\n", new_entry + ",\n", body)
+        assert count == 1
+        return out
+
+    return edit
+
+
+def strict_setup(cli: Cli, root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    monkeypatch.setenv("CI", "true")
+    code, _, err = cli("setup", cwd=root)
+    return code, err
+
+
+def assert_refused(code: int, err: str, root: Path, *words: str, by_pitstop: bool = True) -> None:
+    assert code == 1, err
+    assert not by_pitstop or "pylock.toml failed verification" in err
+    for word in words:
+        assert word in err
+    assert err.rstrip().splitlines()[-1].startswith("run: pitstop lock")
+    assert "Traceback" not in err
+    assert not (store(root) / "venv").exists()
+    assert not (store(root) / "venv.new").exists()
+
+
+def test_genuine_lock_passes_in_strict_mode(locked: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, err = strict_setup(cli, locked, monkeypatch)
+    assert code == 0, err
+
+
+def test_absolute_wheel_path(locked: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    wheel = evil_alpha(tmp_path / "attacker")
+    entry = f'{{ name = "{wheel.name}", path = "{wheel}", hashes = {{ sha256 = "{sha256(wheel)}" }} }}'
+    forge(locked / "pylock.toml", swap_alpha_entry(entry))
+    code, err = strict_setup(cli, locked, monkeypatch)
+    assert_refused(code, err, locked, "package alpha 2.0", "is not relative to the lock")
+
+
+def test_dotdot_path_outside_the_project(
+    locked: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    wheel = evil_alpha(tmp_path / "attacker")
+    entry = (
+        f'{{ name = "{wheel.name}", path = "../../{tmp_path.name}/attacker/{wheel.name}", '
+        f'hashes = {{ sha256 = "{sha256(wheel)}" }} }}'
+    )
+    forge(locked / "pylock.toml", swap_alpha_entry(entry))
+    assert (locked / "../../" / tmp_path.name / "attacker" / wheel.name).resolve() == wheel.resolve()
+    code, err = strict_setup(cli, locked, monkeypatch)
+    assert_refused(code, err, locked, "package alpha 2.0", "outside the project and every find-links")
+
+
+def test_foreign_host_in_a_no_index_project(locked: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = (
+        '{ name = "alpha-2.0-py3-none-any.whl", url = "https://example.invalid/alpha-2.0-py3-none-any.whl", '
+        f'hashes = {{ sha256 = "{"0" * 64}" }} }}'
+    )
+    forge(locked / "pylock.toml", swap_alpha_entry(entry))
+    code, err = strict_setup(cli, locked, monkeypatch)
+    assert_refused(code, err, locked, "https://example.invalid/", "not under a configured index")
+
+
+def test_unpinned_file(locked: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = (
+        '{ name = "alpha-2.0-py3-none-any.whl", path = "../wheels/alpha-2.0-py3-none-any.whl", hashes = {} }'
+    )
+    forge(locked / "pylock.toml", swap_alpha_entry(entry))
+    code, err = strict_setup(cli, locked, monkeypatch)
+    # packaging's PEP 751 validation already refuses it; lockverify checks again regardless.
+    assert_refused(code, err, locked, "hash", by_pitstop=False)
+
+
+def test_extra_package_no_requirement_needs(
+    locked: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, wheels: Path
+) -> None:
+    gamma = locked.parent / "wheels" / "gamma-1.0-py3-none-any.whl"
+    extra = (
+        '\n[[packages]]\nname = "gamma"\nversion = "1.0"\nwheels = [\n'
+        f'    {{ name = "{gamma.name}", path = "../wheels/{gamma.name}", '
+        f'hashes = {{ sha256 = "{sha256(gamma)}" }} }},\n]\n'
+    )
+    forge(locked / "pylock.toml", lambda body: body.replace("\n[tool.pitstop]", extra + "\n[tool.pitstop]"))
+    code, err = strict_setup(cli, locked, monkeypatch)
+    assert_refused(code, err, locked, "it installs gamma, which no requirement needs")
+
+
+def test_empty_packages_with_requirements(locked: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    def empty(body: str) -> str:
+        head, _, tail = body.partition("\n[[packages]]")
+        _, _, tool = tail.partition("\n[tool.pitstop]")
+        return head + "packages = []\n\n[tool.pitstop]" + tool
+
+    forge(locked / "pylock.toml", empty)
+    code, err = strict_setup(cli, locked, monkeypatch)
+    assert_refused(code, err, locked, "installs nothing for the requirement 'beta'")
+
+
+def test_version_that_does_not_satisfy_the_requirement(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project('requirements = ["alpha<2"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    wheel = root.parent / "wheels" / "alpha-2.0-py3-none-any.whl"
+    forge(
+        root / "pylock.toml",
+        lambda body: re.sub(
+            r'version = "1\.0"\nwheels = \[\n.*\n\]',
+            f'version = "2.0"\nwheels = [\n    {{ name = "{wheel.name}", path = "../wheels/{wheel.name}", '
+            f'hashes = {{ sha256 = "{sha256(wheel)}" }} }},\n]',
+            body,
+        ),
+    )
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, "pins alpha 2.0, which does not satisfy 'alpha<2'")
+
+
+def test_directory_outside_the_project_never_runs_setup_py(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = make_project('requirements = ["beta"]\ninstall-project = true\n', python=PY)
+    (root / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    assert cli("lock", cwd=root)[0] == 0
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    ran = tmp_path / "setup-py-ran"
+    (outside / "setup.py").write_text(f"open({str(ran)!r}, 'w').write('x')\n")
+    evil = '\n[[packages]]\nname = "outside"\ndirectory = { path = "../outside", editable = false }\n'
+    forge(root / "pylock.toml", lambda body: body.replace("\n[tool.pitstop]", evil + "\n[tool.pitstop]"))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, "directory '../outside' is not allowed")
+    assert not ran.exists()
+
+
+def test_control_character_in_a_package_name(locked: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    forge(
+        locked / "pylock.toml",
+        lambda body: body.replace('name = "alpha"', 'name = "alpha\\n--find-links=/x"'),
+    )
+    code, err = strict_setup(cli, locked, monkeypatch)
+    assert code == 1, err
+    assert "Traceback" not in err and "run: pitstop lock" in err
+    assert not (store(locked) / "venv").exists()
+
+
+def test_dev_mode_verifies_too(locked: Path, cli: Cli, tmp_path: Path) -> None:
+    wheel = evil_alpha(tmp_path / "attacker")
+    entry = f'{{ name = "{wheel.name}", path = "{wheel}", hashes = {{ sha256 = "{sha256(wheel)}" }} }}'
+    forge(locked / "pylock.toml", swap_alpha_entry(entry))
+    code, _, err = cli("setup", cwd=locked)
+    assert_refused(code, err, locked, "is not relative to the lock")
+
+
+def _trust(tmp_path: Path, **kw: object) -> object:
+    from pitstop.lockverify import trusted
+
+    args: dict[str, object] = {
+        "project": tmp_path,
+        "lock_dir": tmp_path,
+        "index_url": None,
+        "extra_index_urls": (),
+        "find_links": (),
+        "no_index": False,
+        "install_project": False,
+        "project_name": None,
+    }
+    args.update(kw)
+    return trusted(**args)  # type: ignore[arg-type]
+
+
+def _wheel(**entry: object) -> dict[str, object]:
+    return {"name": "a", "version": "1.0", "wheels": [{"name": "a-1.0-py3-none-any.whl", **entry}]}
+
+
+_SHA = {"sha256": "ab" * 32}
+
+
+@pytest.mark.parametrize(
+    ("settings", "entry", "ok"),
+    [
+        ({"index_url": "https://example.invalid/simple"}, {"url": "https://example.invalid/f/a.whl"}, True),
+        (
+            {"index_url": "https://u:p@example.invalid/simple"},
+            {"url": "https://example.invalid/f/a.whl"},
+            True,
+        ),
+        ({"index_url": "https://example.invalid/simple"}, {"url": "https://other.invalid/a.whl"}, False),
+        (
+            {"index_url": "https://example.invalid/simple"},
+            {"url": "https://u:p@example.invalid/a.whl"},
+            False,
+        ),
+        (
+            {"index_url": "https://example.invalid/simple"},
+            {"url": "https://example.invalid.evil/a.whl"},
+            False,
+        ),
+        ({}, {"url": "https://anything.invalid/a.whl"}, True),  # default index: host unknowable
+        ({}, {"url": "http://anything.invalid/a.whl"}, False),
+        ({}, {"url": "file:///etc/a.whl"}, False),
+        ({"no_index": True}, {"url": "https://anything.invalid/a.whl"}, False),
+        (
+            {"no_index": True, "find_links": ["https://links.invalid/w/"]},
+            {"url": "https://links.invalid/w/a.whl"},
+            True,
+        ),
+        ({"no_index": True}, {"path": "wheels/a.whl"}, True),
+        ({"no_index": True}, {"path": "/abs/a.whl"}, False),
+        ({"no_index": True}, {"path": "../a.whl"}, False),
+        ({"no_index": True, "find_links": ["../links"]}, {"path": "../links/a.whl"}, True),
+        ({"no_index": True}, {"path": "wheels/a.whl", "hashes": {}}, False),
+        ({"no_index": True}, {"path": "wheels/a.whl", "hashes": {"sha256": "zz\n-e /x"}}, False),
+        ({"no_index": True}, {"path": "wheels/a.whl", "url": "https://x.invalid/a.whl"}, False),
+    ],
+)
+def test_sources(tmp_path: Path, settings: dict[str, object], entry: dict[str, object], ok: bool) -> None:
+    from pitstop.errors import NotReadyError
+    from pitstop.lockverify import verify_lock
+
+    project = tmp_path / "p"
+    project.mkdir()
+    package = _wheel(**{"hashes": _SHA, **entry})
+
+    def call() -> None:
+        verify_lock(
+            [package],
+            lock=project / "pylock.toml",
+            trust=_trust(project, **settings),  # type: ignore[arg-type]
+            requirements=["a"],
+            markers={},
+            selected={"a": "1.0"},
+        )
+
+    if ok:
+        call()
+    else:
+        with pytest.raises(NotReadyError) as info:
+            call()
+        assert info.value.fix is not None and info.value.fix.startswith("run: pitstop lock")
+        assert "package a 1.0" in info.value.message or "package 'a'" in info.value.message
+
+
+def test_requirement_markers_decide_what_must_be_selected(tmp_path: Path) -> None:
+    from pitstop.errors import NotReadyError
+    from pitstop.lockverify import verify_lock
+
+    markers = {"python_version": "3.12", "sys_platform": "linux"}
+    args: dict[str, object] = {
+        "lock": tmp_path / "pylock.toml",
+        "trust": _trust(tmp_path),
+        "markers": markers,
+        "selected": {},
+    }
+    verify_lock([], requirements=["a; sys_platform == 'win32'"], **args)  # type: ignore[arg-type]
+    with pytest.raises(NotReadyError, match="installs nothing for the requirement"):
+        verify_lock([], requirements=["a; sys_platform == 'linux'"], **args)  # type: ignore[arg-type]
