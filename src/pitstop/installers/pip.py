@@ -28,6 +28,8 @@ class PipInstaller:
         self.env = env
         self.reporter = reporter
         self._venv: Path | None = None
+        #: Index options that carry credentials, passed as pip's own variables (never argv).
+        self._environ: dict[str, str] = {}
 
     def create(self, venv: Path, interpreter: Interpreter) -> None:
         """``<interpreter> -m venv <venv>``."""
@@ -78,9 +80,10 @@ class PipInstaller:
                 if entry.get("path"):
                     links.add(str((base / entry["path"]).resolve().parent))
             lines.append(f"{name}=={package['version']} " + " ".join(sorted(set(hashes))))
-        from pitstop.locking import index_args
+        from pitstop.locking import index_args, index_environ
 
         args = index_args(self.project, self.env, extra_links=sorted(links))
+        self._environ = index_environ(self.project, self.env, tool="pip", extra_links=sorted(links))
         if not self.env.settings.allow_build:
             args += ["--only-binary", ":all:"]
         python = str(venv / "bin" / "python")
@@ -140,7 +143,7 @@ class PipInstaller:
 
     def _run(self, argv: list[str], *, what: str) -> None:
         try:
-            run(argv, env=scrubbed_env())
+            run(argv, env=scrubbed_env(extra=self._environ))
         except CommandError as exc:
             raise ProvisionError(
                 f"pip could not {what} for env {self.env.name!r}:\n{exc.output.strip()[-2000:]}",

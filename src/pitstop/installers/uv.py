@@ -10,6 +10,7 @@ from typing import Any
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
 from pitstop.lockfile import LockFile
+from pitstop.locking import index_environ
 from pitstop.output import Reporter
 from pitstop.process import run, scrubbed_env
 from pitstop.runtime import Interpreter, Runtimes
@@ -174,6 +175,8 @@ class UvInstaller:
         extra: dict[str, str] | None = None,
     ) -> None:
         try:
+            # Credentials for a private index: in uv's own variables, never on the command line.
+            extra = {**index_environ(self.project, self.env, tool="uv"), **(extra or {})}
             run(argv, env=scrubbed_env(extra=extra), cwd=cwd, capture=capture)
         except CommandError as exc:
             raise ProvisionError(
