@@ -387,8 +387,21 @@ def _check_location(location: str, *, root: Path, key: str) -> None:
         return
     if not location:
         raise ConfigError(f"{key} is empty", fix='use a directory inside the project or "user"')
+    fix = 'use a directory inside the project (default ".pitstop"), or location = "user"'
     real_root = root.resolve()
-    target = (root / location).resolve()
+    try:
+        target = (root / location).resolve()
+        os.stat(target)  # Python 3.13's resolve() no longer raises on a symlink loop
+    except FileNotFoundError:
+        pass  # created on first use
+    except (OSError, RuntimeError, ValueError) as exc:
+        import errno
+
+        loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", 0) == errno.ELOOP
+        why = "is a symlink loop" if loop else f"cannot be used: {getattr(exc, 'strerror', None) or exc}"
+        raise ConfigError(f"{key} = {location!r} {why}", fix=fix) from None
+    if target.exists() and not target.is_dir():
+        raise ConfigError(f"{key} = {location!r} is a file, not a directory", fix=fix)
     if target != real_root and real_root not in target.parents:
         raise ConfigError(
             f"{key} = {location!r} resolves outside the project ({target})",

@@ -241,7 +241,7 @@ def _display(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except (OSError, RuntimeError, ValueError):  # outside the root, or a symlink loop
-        return path.name
+        return str(path)
 
 
 def _split_option(line: str) -> tuple[str, str, str]:

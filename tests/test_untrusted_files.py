@@ -1,0 +1,190 @@
+"""Bounded readers: hostile files (FIFO, /dev/zero, huge, deeply nested, symlink loops, long
+include chains, NUL bytes) are exit 1 or 2 with a fix, never a hang, a traceback or a change."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ProjectFactory
+from tests.helpers import PY, pitstop_process
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under ``root`` (symlinks not followed) with its size and mtime."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            st = path.lstat()
+            out[str(path.relative_to(root))] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def assert_clean_failure(code: int, err: str, codes: tuple[int, ...] = (2,)) -> None:
+    assert code in codes, err
+    assert "Traceback" not in err
+    assert re.search(r"^\s*(fix|run): ", err, re.M), err
+
+
+def run_process(root: Path, *argv: str, **env: str) -> tuple[int, str]:
+    proc = pitstop_process(root, *argv, **env)
+    return proc.returncode, proc.stdout + proc.stderr  # check reports on stdout
+
+
+@pytest.mark.parametrize("command", [("check",), ("setup",), ("lock",), ("lock", "--check")])
+def test_dev_zero_as_a_requirements_file(make_project: ProjectFactory, command: tuple[str, ...]) -> None:
+    root = make_project('requirements-files = ["/dev/zero"]\n', python=PY)
+    before = snapshot(root)
+    code, err = run_process(root, *command)
+    assert_clean_failure(code, err, (1, 2))
+    assert snapshot(root) == before
+
+
+def test_fifo_as_a_requirements_file_does_not_hang(make_project: ProjectFactory) -> None:
+    root = make_project('requirements-files = ["reqs.txt"]\n', python=PY)
+    os.mkfifo(root / "reqs.txt")
+    before = snapshot(root)
+    code, err = run_process(root, "lock")  # pitstop_process times out (fails) on a hang
+    assert_clean_failure(code, err)
+    assert "not a regular file" in err
+    assert snapshot(root) == before
+
+
+def test_huge_requirements_file(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements-files = ["reqs.txt"]\n', python=PY)
+    with open(root / "reqs.txt", "wb") as handle:
+        handle.truncate(40 * 1024 * 1024)  # sparse: costs no disk
+    code, _, err = cli("lock", cwd=root)
+    assert_clean_failure(code, err)
+    assert "larger than" in err
+
+
+@pytest.mark.parametrize("config", ["pyproject.toml", "pitstop.toml"])
+@pytest.mark.parametrize("opener", ["[", "{ a = "])
+def test_deeply_nested_toml(tmp_path: Path, cli: Cli, config: str, opener: str) -> None:
+    closer = "]" if opener == "[" else " }"
+    root = tmp_path / "proj"
+    root.mkdir()
+    text = "requirements = []\nx = " + opener * 50_000 + closer * 50_000 + "\n"
+    (root / config).write_text(text if config == "pitstop.toml" else "[tool.pitstop]\n" + text)
+    before = snapshot(root)
+    for command in ("check", "lock", "setup"):
+        code, _, err = cli(command, cwd=root)
+        assert_clean_failure(code, err)
+    assert snapshot(root) == before
+
+
+def test_symlink_loop_as_a_requirements_file(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements-files = ["loop.txt"]\n', python=PY)
+    os.symlink("loop.txt", root / "loop.txt")
+    before = snapshot(root)
+    code, _, err = cli("lock", cwd=root)
+    assert_clean_failure(code, err)
+    assert "symlink loop" in err
+    assert snapshot(root) == before
+
+
+def test_symlink_loop_as_location(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('location = "store"\n', python=PY)
+    os.symlink("store", root / "store")
+    before = snapshot(root)
+    for command in ("check", "setup"):
+        code, _, err = cli(command, cwd=root)
+        assert_clean_failure(code, err)
+        assert "location" in err
+    assert snapshot(root) == before
+
+
+def test_nul_in_location(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('location = "st\\u0000ore"\n', python=PY)
+    code, _, err = cli("setup", cwd=root)
+    assert_clean_failure(code, err)
+    assert "location" in err and "control character" in err
+
+
+def test_two_thousand_deep_include_chain(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements-files = ["r0.txt"]\n', python=PY)
+    for number in range(2000):
+        (root / f"r{number}.txt").write_text(f"-r r{number + 1}.txt\n")
+    (root / "r2000.txt").write_text("beta\n")
+    code, _, err = cli("lock", cwd=root)
+    assert_clean_failure(code, err)
+    assert "nest more than" in err
+    assert not (root / "pylock.toml").exists()
+
+
+@pytest.mark.parametrize(
+    "pyproject_head",
+    [
+        "project = 1\n",
+        "tool = 1\n",
+        "dependency-groups = 1\n",
+        '[project]\nname = "p"\ndependencies = "beta"\n',
+    ],
+)
+def test_wrong_types_in_pyproject(tmp_path: Path, cli: Cli, pyproject_head: str) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    body = "install-project = true\n" if "dependencies" in pyproject_head else ""
+    if pyproject_head == "tool = 1\n":
+        (root / "pitstop.toml").write_text("requirements = []\n")
+        (root / "pyproject.toml").write_text(pyproject_head)
+    else:
+        (root / "pyproject.toml").write_text(f"{pyproject_head}[tool.pitstop]\n{body}")
+    before = snapshot(root)
+    for command in ("check", "lock"):
+        code, out, err = cli(command, cwd=root)
+        assert_clean_failure(code, out + err, (1, 2) if command == "check" else (2,))
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "pylock.toml"])
+def test_hostile_lock_file(make_project: ProjectFactory, target: str) -> None:
+    root = make_project(python=PY)
+    os.symlink(target, root / "pylock.toml")  # a symlink to itself is a loop
+    before = snapshot(root)
+    for command in (("lock", "--check"), ("check",), ("setup",)):
+        code, err = run_process(root, *command, CI="true")
+        assert_clean_failure(code, err, (1,))
+    assert snapshot(root) == before
+
+
+def test_lock_with_upload_time_and_the_project_directory(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_lockverify import forge
+
+    root = make_project('requirements = ["beta"]\ninstall-project = true\n', python=PY)
+    (root / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    assert cli("lock", cwd=root)[0] == 0
+    # upload-time is standard PEP 751 (a TOML datetime); pitstop does not write it, uv may.
+    forge(
+        root / "pylock.toml",
+        lambda body: body.replace(" hashes = {", " upload-time = 2024-01-02T03:04:05Z, hashes = {", 1),
+    )
+    monkeypatch.setenv("CI", "true")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+
+
+def test_crlf_lock_is_fresh_and_lock_rewrites_it_with_lf(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project(python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    lock = root / "pylock.toml"
+    lf = lock.read_bytes()
+    lock.write_bytes(lf.replace(b"\n", b"\r\n"))  # what git autocrlf checks out
+    code, _, err = cli("lock", "--check", cwd=root)
+    assert code == 0, err
+    code, _, err = cli("setup", "--strict", cwd=root)
+    assert code == 0, err
+    assert cli("setup", "--strict", cwd=root)[2].count("building") == 0
+    code, _, err = cli("lock", "--upgrade", cwd=root)
+    assert code == 0, err
+    assert lock.read_bytes() == lf

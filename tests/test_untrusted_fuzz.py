@@ -1,0 +1,223 @@
+"""Property tests for untrusted input, through the CLI boundary: any value of any config key,
+any requirement text, any lock package gives exit 1 or 2 (never 0 without a lock, never 4),
+no traceback, and nothing changed on disk.
+
+The default run is small; ``PITSTOP_FUZZ_EXAMPLES=10000`` runs 10,000 inputs per test (per
+parser, and per config key through the parametrized test).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pitstop.config import ADOPTED_KEYS, SETTING_KEYS, SOURCE_KEYS
+from pitstop.errors import PitstopError
+
+EXAMPLES = int(os.environ.get("PITSTOP_FUZZ_EXAMPLES", "60"))
+fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+
+_CONTROL = "\x00\x01\x07\x08\t\n\x0b\x0c\r\x1b\x1c\x7f\x85\x9b\u2028\u2029"
+_hostile_text = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.sampled_from("ab1.-_@ :/;=<>~![],'\"" + _CONTROL), max_size=40),
+    st.sampled_from(
+        [
+            "beta @ file:///x.whl\n--find-links=/tmp",
+            "beta\r-e /tmp",
+            "x" * 5000,
+            "../../../etc",
+            "/dev/zero",
+            "user",
+            "~> 1.2",
+            "https://u:p@example.invalid/simple",
+            "\x00",
+            "",
+            "é" * 50,
+        ]
+    ),
+)
+_scalars = st.one_of(_hostile_text, st.booleans(), st.integers(), st.floats(allow_nan=False))
+_values = st.recursive(
+    st.one_of(_scalars, st.lists(_hostile_text, max_size=4)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_hostile_text, inner, max_size=3)),
+    max_leaves=12,
+)
+
+
+def _toml(value: object) -> str:
+    """A TOML value (JSON strings are TOML basic strings, bar a few escapes that then make the
+    file invalid TOML: a config error too, which is fine)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, int) else json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    assert isinstance(value, dict)
+    return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml(v)}" for k, v in value.items()) + "}"
+
+
+def _snapshot(root: Path) -> list[tuple[str, int, int]]:
+    return sorted(
+        (str(p.relative_to(root)), p.lstat().st_size, p.lstat().st_mtime_ns) for p in root.rglob("*")
+    )
+
+
+def _cli(root: Path, *argv: str) -> tuple[int, str]:
+    from pitstop.main import main
+
+    err, out = io.StringIO(), io.StringIO()
+    with redirect_stderr(err), redirect_stdout(out):
+        code = main(["--project", str(root), *argv])
+    return code, err.getvalue()
+
+
+def _assert_rejected_or_not_ready(root: Path, *argv: str) -> None:
+    before = _snapshot(root)
+    code, err = _cli(root, *argv)
+    assert code in (1, 2), err
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert _snapshot(root) == before
+
+
+_KEYS = sorted({*SETTING_KEYS, *SOURCE_KEYS, *ADOPTED_KEYS, "kind", "envs"})
+
+
+@pytest.mark.parametrize("key", _KEYS)
+@pytest.mark.parametrize("scope", ["top", "env"])
+def test_any_value_of_any_config_key(key: str, scope: str) -> None:
+    @fuzz
+    @given(_values)
+    def check(value: object) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            line = f"{json.dumps(key)} = {_toml(value)}\n"
+            table = line if scope == "top" else f"[envs.x]\n{line}"
+            (root / "pitstop.toml").write_text(table, encoding="utf-8")
+            _assert_rejected_or_not_ready(root, "lock", "--check", "--all")
+
+    check()
+
+
+@fuzz
+@given(st.lists(_hostile_text, min_size=1, max_size=6))
+def test_any_requirements_file(lines: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "pitstop.toml").write_text('requirements-files = ["r.txt"]\n')
+        (root / "r.txt").write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
+        _assert_rejected_or_not_ready(root, "lock", "--check")
+
+
+@fuzz
+@given(
+    st.dictionaries(st.sampled_from(["dependencies", "optional-dependencies", "name"]), _values, max_size=3),
+    st.one_of(st.none(), _values),
+)
+def test_any_pyproject_project_and_groups(project: dict[str, object], groups: object) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        text = "".join(f"{json.dumps(k)} = {_toml(v)}\n" for k, v in project.items())
+        head = f"dependency-groups = {_toml(groups)}\n" if groups is not None else ""
+        (root / "pyproject.toml").write_text(
+            f"{head}[project]\n{text}[tool.pitstop]\ninstall-project = true\n"
+            'extras = ["a"]\ndependency-groups = ["g"]\n',
+            encoding="utf-8",
+        )
+        _assert_rejected_or_not_ready(root, "lock", "--check")
+
+
+_file = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": _hostile_text,
+        "url": _hostile_text,
+        "path": _hostile_text,
+        "hashes": st.dictionaries(_hostile_text, _hostile_text, max_size=2),
+        "size": st.integers(),
+    },
+)
+_package = st.fixed_dictionaries(
+    {"name": _hostile_text},
+    optional={
+        "version": _hostile_text,
+        "marker": _hostile_text,
+        "index": _hostile_text,
+        "wheels": st.lists(_file, max_size=2),
+        "sdist": _file,
+        "archive": _file,
+        "directory": st.fixed_dictionaries({"path": _hostile_text}, optional={"editable": st.booleans()}),
+        "vcs": st.dictionaries(_hostile_text, _hostile_text, max_size=2),
+    },
+)
+
+
+@fuzz
+@given(st.lists(_package, max_size=3), st.lists(_hostile_text, max_size=3))
+def test_lock_verifier_on_any_packages(packages: list[dict[str, object]], requirements: list[str]) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from pitstop.lockverify import trusted, verify_lock
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        valid = []
+        for text in requirements:  # the verifier gets validated requirements only
+            try:
+                Requirement(text)
+            except InvalidRequirement:
+                continue
+            valid.append(text)
+        trust = trusted(
+            project=root,
+            lock_dir=root,
+            index_url="https://example.invalid/simple",
+            extra_index_urls=(),
+            find_links=("wheels",),
+            no_index=False,
+            install_project=True,
+            project_name="p",
+        )
+        error: PitstopError | None = None
+        try:
+            verify_lock(
+                packages,
+                lock=root / "pylock.toml",
+                trust=trust,
+                requirements=valid,
+                markers={"python_version": "3.12", "sys_platform": "linux", "python_full_version": "3.12.1"},
+                selected={},
+            )
+        except PitstopError as exc:
+            error = exc
+        if error is not None:
+            assert (
+                error.exit_code == 1 and error.fix is not None and error.fix.startswith("run: pitstop lock")
+            )
+
+
+@fuzz
+@given(st.lists(_package, max_size=3))
+def test_any_lock_through_the_cli(packages: list[dict[str, object]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "pitstop.toml").write_text('requirements = ["beta"]\nno-index = true\n')
+        body = 'lock-version = "1.0"\ncreated-by = "x"\n'
+        for package in packages:
+            body += "\n[[packages]]\n" + "".join(
+                f"{json.dumps(k)} = {_toml(v)}\n" for k, v in package.items()
+            )
+        (root / "pylock.toml").write_text(body, encoding="utf-8")
+        _assert_rejected_or_not_ready(root, "lock", "--check")
+        _assert_rejected_or_not_ready(root, "check")
