@@ -67,10 +67,20 @@ def test_python_dash_m() -> None:
 
 
 def test_an_unusable_store_is_an_error_not_a_traceback(cli: Cli, tmp_path: Path) -> None:
-    # A file where the env store should be: mkdir fails with an OSError (even for root).
+    # A file where the env's directory should be: mkdir fails with an OSError (even for root).
+    # (A file as the location itself is a config error, caught when the config is read.)
     (tmp_path / "pitstop.toml").write_text('location = "store"\nrequirements = []\nno-index = true\n')
-    (tmp_path / "store").write_text("not a directory")
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "default").write_text("not a directory")
     code, _, err = cli("setup", cwd=tmp_path)
     assert code == 3
     assert "Traceback" not in err and "error: " in err and "fix: check the permissions" in err
-    assert (tmp_path / "store").read_text() == "not a directory"
+    assert (tmp_path / "store" / "default").read_text() == "not a directory"
+
+
+def test_a_file_as_location_is_a_config_error(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "pitstop.toml").write_text('location = "pitstop.toml"\nrequirements = []\n')
+    code, _, err = cli("setup", cwd=tmp_path)
+    assert code == 2, err
+    assert "is a file, not a directory" in err and "fix: " in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pitstop.toml"]
