@@ -315,8 +315,10 @@ def _installed_requires(venv: Path) -> dict[str, list[str]]:
     """name -> Requires-Dist lines of every distribution installed in ``venv``."""
     from email.parser import HeaderParser
 
+    from packaging.utils import canonicalize_name
+
     from pitstop.reading import UnreadableFile, read_text
-    from pitstop.verify import canonical, site_packages
+    from pitstop.verify import site_packages
 
     out: dict[str, list[str]] = {}
     for site in site_packages(venv):
@@ -328,7 +330,7 @@ def _installed_requires(venv: Path) -> dict[str, list[str]]:
             headers = HeaderParser().parsestr(text, headersonly=True)
             name = headers.get("Name")
             if name:
-                out.setdefault(canonical(str(name)), []).extend(
+                out.setdefault(canonicalize_name(str(name)), []).extend(
                     str(v) for v in headers.get_all("Requires-Dist") or []
                 )
     return out
