@@ -149,8 +149,8 @@ def test_manifest_follows_the_uv_pre_commit_conventions() -> None:
         # Default arguments live in `args`, which a user's `args:` replaces; never in `entry`.
         assert hook["args"] == ["--all"] and "--all" not in hook["entry"], hook["id"]
         assert hook["language"] == "python" and hook["pass_filenames"] is False
-        needed = "2.15.0" if "post-rewrite" in hook.get("stages", ()) else "2.9.2"
-        assert hook["minimum_pre_commit_version"] == needed, hook["id"]
+        # The manifest is validated whole: pitstop-sync's post-rewrite stage needs 2.15.0.
+        assert hook["minimum_pre_commit_version"] == "2.15.0", hook["id"]
     validated = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-manifest", str(REPO / ".pre-commit-hooks.yaml")],
         capture_output=True,
@@ -183,3 +183,34 @@ def test_args_point_the_hook_at_one_env(
         assert result.returncode == code, (args, out)
         if code:
             assert "pylock.docs.toml is missing" in out and "run: pitstop lock -e docs" in out
+
+
+def test_the_minimum_pre_commit_version_runs_the_hooks(
+    locked: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """pre-commit 2.15.0 itself (the manifest's minimum) loads the manifest and runs a hook."""
+    from tests.conftest import pyenv_python
+
+    venv = tmp_path_factory.mktemp("old-pre-commit") / "venv"
+    subprocess.run([pyenv_python("3.11"), "-m", "venv", str(venv)], check=True)
+    env = {**os.environ}
+    env.pop("PIP_CONFIG_FILE", None)  # pip needs the machine's index settings
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "pre-commit==2.15.0"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    home = tmp_path_factory.mktemp("old-pre-commit-home")
+    env.update(PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
+    result = subprocess.run(
+        [str(venv / "bin" / "pre-commit"), "try-repo", str(REPO), "pitstop-lock-check", "--all-files"],
+        cwd=locked,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout
