@@ -324,7 +324,7 @@ def test_sigterm_mid_build_cleans_up(make_project: ProjectFactory, cli: Cli) -> 
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "interrupted" in err
+    assert "interrupted" in err and "fix: run the command again" in err
     assert not (store(root) / "venv.new").exists()
     assert generation(root) == 0
     assert env_python(root, "import beta; print('ok')") == "ok"

@@ -188,3 +188,20 @@ def test_crlf_lock_is_fresh_and_lock_rewrites_it_with_lf(make_project: ProjectFa
     code, _, err = cli("lock", "--upgrade", cwd=root)
     assert code == 0, err
     assert lock.read_bytes() == lf
+
+
+def test_identity_operator_in_environments_is_a_config_error(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project("environments = [\"python_version === '3.12'\"]\n", python=PY)
+    code, _, err = cli("lock", cwd=root)
+    assert_clean_failure(code, err)
+    assert "environments" in err and "invalid marker" in err
+    assert not (root / "pylock.toml").exists()
+
+
+def test_pitstop_toml_resolution_error_names_the_table(tmp_path: Path, cli: Cli, wheels: Path) -> None:
+    (tmp_path / "pitstop.toml").write_text(
+        f'requirements = ["nonexistent-package-xyz"]\nno-index = true\nfind-links = ["{wheels}"]\n'
+    )
+    code, _, err = cli("lock", cwd=tmp_path)
+    assert code == 3, err
+    assert "the requirements of the top-level table in pitstop.toml" in err and "[]" not in err

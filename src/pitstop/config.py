@@ -371,7 +371,9 @@ def _settings(
 
         for marker in values["environments"]:
             try:
-                Marker(marker)
+                # "===" parses, but uv refuses it in a marker: refuse it here, where it is named.
+                if "===" in str(Marker(marker)):
+                    raise InvalidMarker(marker)
             except InvalidMarker:
                 raise ConfigError(
                     f"{where.key('environments', env)}: invalid marker {marker!r}",
@@ -472,7 +474,10 @@ def _env(
             _check_type(body[key], expected, key=where.key(key, scope))
             value = body[key]
             options.append((key, value if isinstance(value, str) else json.dumps(value)))
-    table = f"[{where.prefix}envs.{name}]" if named else f"[{where.prefix[:-1]}]"
+    if named:
+        table = f"[{where.prefix}envs.{name}]"
+    else:  # pitstop.toml has no [tool.pitstop] header: its keys are at the top level
+        table = f"[{where.prefix[:-1]}]" if where.prefix else "the top-level table"
     spec = EnvSpec(
         name=name,
         kind=kind,

@@ -150,7 +150,11 @@ def main(argv: Sequence[str] | None = None, *, render: Callable[[PitstopError], 
             sys.stdout.write(exc.annotation() + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write(
+            "interrupted\n"
+            "fix: run the command again (the next pitstop command cleans up or completes an "
+            "interrupted build)\n"
+        )
         return INTERRUPTED
     except OSError as exc:  # a read-only directory, a full disk, ...: say so, no traceback
         where = f": {exc.filename}" if exc.filename else ""
