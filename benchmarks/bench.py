@@ -620,6 +620,19 @@ def serve(wheels: Path, work: Path) -> tuple[str, http.server.ThreadingHTTPServe
 
 
 # -- report ----------------------------------------------------------------------------
+def _commit() -> str:
+    proc = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return (proc.stdout.strip() or "unknown") + (" (with local changes)" if dirty else "")
+
+
 def report(rows: list[Row], bench: Bench, argv: list[str], mode: str) -> str:
     uv_version = subprocess.run(
         [bench.uv, "--version"], capture_output=True, text=True, check=True
@@ -632,7 +645,9 @@ def report(rows: list[Row], bench: Bench, argv: list[str], mode: str) -> str:
         f"work (load average {load:.1f} at the end of the run); CPython {bench.short} for the envs; "
         f"{uv_version}; {mode}.",
         "",
-        f"Reproduce every row: `python benchmarks/bench.py --pairs {bench.pairs}{' ' + ' '.join(argv) if argv else ''}`"
+        f"pitstop at commit {_commit()}. Reproduce every row: `python benchmarks/bench.py --pairs {bench.pairs}"
+        f" --python PYTHON{bench.short.replace('.', '')}{' ' + ' '.join(argv) if argv else ''}`"
+        f" (PYTHON{bench.short.replace('.', '')}: the absolute path of a CPython {bench.short})."
         " (add `--rows NAME` for one section). Method: see the docstring of `benchmarks/bench.py` — pitstop (A)"
         " and its peer (B) alternate in one process (A B, B A, ...), after one unrecorded warm-up pair;"
         " ratios are A/B per pair. Medians are marked in bold.",
