@@ -625,7 +625,7 @@ def _commit() -> str:
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     )
     dirty = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks"],
         capture_output=True,
         text=True,
         check=False,
@@ -648,7 +648,7 @@ def report(rows: list[Row], bench: Bench, argv: list[str], mode: str) -> str:
         f"pitstop at commit {_commit()}. Reproduce every row: `python benchmarks/bench.py --pairs {bench.pairs}"
         f" --python PYTHON{bench.short.replace('.', '')}{' ' + ' '.join(argv) if argv else ''}`"
         f" (PYTHON{bench.short.replace('.', '')}: the absolute path of a CPython {bench.short})."
-        " (add `--rows NAME` for one section). Method: see the docstring of `benchmarks/bench.py` — pitstop (A)"
+        " Method: see the docstring of `benchmarks/bench.py` — pitstop (A)"
         " and its peer (B) alternate in one process (A B, B A, ...), after one unrecorded warm-up pair;"
         " ratios are A/B per pair. Medians are marked in bold.",
         "",
