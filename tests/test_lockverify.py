@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -300,3 +301,41 @@ def test_requirement_markers_decide_what_must_be_selected(tmp_path: Path) -> Non
     verify_lock([], requirements=["a; sys_platform == 'win32'"], **args)  # type: ignore[arg-type]
     with pytest.raises(NotReadyError, match="installs nothing for the requirement"):
         verify_lock([], requirements=["a; sys_platform == 'linux'"], **args)  # type: ignore[arg-type]
+
+
+def test_a_direct_url_requirement_is_its_own_trusted_source(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    wheel = build_wheel(elsewhere, "gamma", "1.0")
+    root = make_project(f'requirements = ["gamma @ {wheel.as_uri()}"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    assert "../elsewhere/gamma-1.0-py3-none-any.whl" in (root / "pylock.toml").read_text()
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert code == 0, err
+    # ... but only exactly that file: another one outside the project is still refused.
+    other = evil_alpha(tmp_path / "attacker")
+    forge(
+        root / "pylock.toml",
+        lambda body: body.replace("../elsewhere/gamma-1.0-py3-none-any.whl", f"../attacker/{other.name}"),
+    )
+    shutil.rmtree(store(root))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, "outside the project and every find-links")
+
+
+def test_direct_url_matching_by_exact_url(tmp_path: Path) -> None:
+    from pitstop.errors import NotReadyError
+    from pitstop.lockverify import verify_lock
+
+    url = "https://example.invalid/direct/a-1.0-py3-none-any.whl"
+    args: dict[str, object] = {
+        "lock": tmp_path / "pylock.toml",
+        "trust": _trust(tmp_path, no_index=True),
+        "markers": {},
+        "selected": {"a": "1.0"},
+    }
+    verify_lock([_wheel(url=url, hashes=_SHA)], requirements=[f"a @ {url}"], **args)  # type: ignore[arg-type]
+    with pytest.raises(NotReadyError, match="not under a configured index"):
+        verify_lock([_wheel(url=url + "x", hashes=_SHA)], requirements=[f"a @ {url}"], **args)  # type: ignore[arg-type]

@@ -121,6 +121,7 @@ def verify_lock(
 
     from pitstop.requirements import control_character
 
+    direct = _direct_urls(requirements)
     for package in packages:
         raw_name = package.get("name")
         label = f"package {raw_name!r}"
@@ -138,7 +139,7 @@ def verify_lock(
             except InvalidVersion:
                 raise _fail(lock, f"{label}: invalid version {version!r}") from None
         label = f"package {name} {version or ''}".rstrip()
-        _check_sources(package, label=label, name=name, lock=lock, trust=trust)
+        _check_sources(package, label=label, name=name, lock=lock, trust=trust, direct=direct.get(name))
     _check_requirements(requirements, lock=lock, markers=markers, selected=selected)
 
 
@@ -160,7 +161,48 @@ def _control_anywhere(value: object, find: Any, where: str = "") -> str | None:
     return None
 
 
-def _check_sources(package: Mapping[str, Any], *, label: str, name: str, lock: Path, trust: Trusted) -> None:
+def _direct_urls(requirements: Sequence[str]) -> dict[str, str]:
+    """name -> URL of each direct-URL requirement (``name @ URL``): the config names that
+    source itself, so the lock may point at exactly it."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    out: dict[str, str] = {}
+    for text in requirements:
+        req = Requirement(text)
+        if req.url:
+            out[canonicalize_name(req.name)] = req.url
+    return out
+
+
+def _is_direct(entry: Mapping[str, Any], direct: str | None, *, lock: Path) -> bool:
+    """True when ``entry`` is exactly the file a direct-URL requirement names."""
+    if direct is None:
+        return False
+    from urllib.parse import unquote
+
+    url, path = entry.get("url"), entry.get("path")
+    bare = direct.split("#", 1)[0]
+    if isinstance(url, str):
+        return url.split("#", 1)[0] == bare
+    if isinstance(path, str) and bare.startswith("file://") and not os.path.isabs(path):
+        try:
+            local = Path(unquote(urlsplit(bare).path)).resolve()
+            return (lock.parent / path).resolve() == local
+        except (OSError, RuntimeError, ValueError):
+            return False
+    return False
+
+
+def _check_sources(
+    package: Mapping[str, Any],
+    *,
+    label: str,
+    name: str,
+    lock: Path,
+    trust: Trusted,
+    direct: str | None = None,
+) -> None:
     if "vcs" in package:
         raise _fail(lock, f"{label}: a vcs entry cannot be hash-pinned")
     directory = package.get("directory")
@@ -187,10 +229,10 @@ def _check_sources(package: Mapping[str, Any], *, label: str, name: str, lock: P
     if not entries:
         raise _fail(lock, f"{label}: no file to install (no wheels, sdist or archive)")
     for entry in entries:
-        _check_file(entry, label=label, lock=lock, trust=trust)
+        _check_file(entry, label=label, lock=lock, trust=trust, direct=direct)
 
 
-def _check_file(entry: object, *, label: str, lock: Path, trust: Trusted) -> None:
+def _check_file(entry: object, *, label: str, lock: Path, trust: Trusted, direct: str | None) -> None:
     if not isinstance(entry, Mapping):
         raise _fail(lock, f"{label}: a file entry is not a table")
     shown = entry.get("name") or entry.get("url") or entry.get("path")
@@ -205,6 +247,8 @@ def _check_file(entry: object, *, label: str, lock: Path, trust: Trusted) -> Non
         ):
             raise _fail(lock, f"{label}: file {shown!r} has a malformed hash")
     url, path = entry.get("url"), entry.get("path")
+    if (url is None) != (path is None) and _is_direct(entry, direct, lock=lock):
+        return
     if url is not None and path is None:
         if not isinstance(url, str) or not _url_allowed(url, trust):
             raise _fail(lock, f"{label}: file URL {url!r} is not under a configured index or find-links")
