@@ -518,3 +518,21 @@ def test_a_rebuild_links_from_uv_s_cache_and_leaves_the_live_env_untouched(
     # Same cache file linked into both envs: the same inode, no bytes copied.
     old_beta = prev / site.relative_to(live) / "beta" / "__init__.py"
     assert (new_site / "beta" / "__init__.py").stat().st_ino == old_beta.stat().st_ino
+
+
+def test_setup_on_a_ready_env_sweeps_trash_a_killed_command_left(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    """A pitstop killed while deleting the old venv.prev (after the swap, lock released)
+    leaves a .trash-* directory: harmless to readers, deleted by the next setup even when
+    there is nothing to build."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    leftover = store(root) / ".trash-0123456789ab"
+    (leftover / "lib").mkdir(parents=True)
+    (leftover / "lib" / "file.py").write_text("x = 1\n")
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and leftover.exists()  # check never writes
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0 and "building" not in err
+    assert stray(root) == [] and generation(root) == 0

@@ -167,6 +167,8 @@ class Provisioner:
         if not ready.lock.fresh or self._exact_runtime_mismatch(env, inputs, ready):
             ready = self._relock(env, inputs, ready)
         if ready.ready and not ready.pending:
+            if build:  # `setup` on a ready env: delete what a command killed mid-sweep left
+                swap.sweep(self.project.store(env))
             return self._environment(env, ready)
         if ready.ready:
             pass  # usable, but an interrupted operation left files: repair them below
