@@ -531,8 +531,7 @@ def test_setup_on_a_ready_env_sweeps_trash_a_killed_command_left(
     leftover = store(root) / ".trash-0123456789ab"
     (leftover / "lib").mkdir(parents=True)
     (leftover / "lib" / "file.py").write_text("x = 1\n")
-    code, out, _ = cli("check", cwd=root)
-    assert code == 0 and leftover.exists()  # check never writes
+    assert cli("check", cwd=root)[0] == 0 and leftover.exists()  # check never writes
     code, _, err = cli("setup", cwd=root)
     assert code == 0 and "building" not in err
     assert stray(root) == [] and generation(root) == 0
