@@ -289,31 +289,30 @@ class PitstopSession:
         result = self._session.run_install(*self._resolved(args), **kwargs)
         after = self._installed()
         if before != after:
-            changes = [f"+{n}" for n in sorted(after - before)] + [f"-{n}" for n in sorted(before - after)]
-            self._drifted()
+            # The engine sees the same fingerprint change as drift: strict mode reports the
+            # env not ready, dev mode rebuilds it from its lock on the next run.
+            added, removed = after[1] - before[1], before[1] - after[1]
+            changes = [f"+{n}" for n in sorted(added)] + [f"-{n}" for n in sorted(removed)]
             self._session.error(
                 f"session.run_install({' '.join(str(a) for a in args)}) changed the packages of "
-                f"pitstop env {self._target.spec.name!r} ({' '.join(changes)}); it no longer matches "
-                f"its lock and is rebuilt next time\nrun: nox -s {shlex.quote(self._session.name)}  "
+                f"pitstop env {self._target.spec.name!r} ({' '.join(changes) or 'site-packages'}); "
+                f"it no longer matches its lock and is rebuilt from it on the next run\n"
+                f"run: nox -s {shlex.quote(self._session.name)}  "
                 f"(after moving the packages into the requirements of {self._target.spec.table})"
             )
         return result
 
     run_always = run_install
 
-    def _installed(self) -> frozenset[str]:
-        venv = self._target.venv
-        if venv is None:
-            return frozenset()
-        return frozenset(p.name for p in venv.glob("lib/python*/site-packages/*.dist-info"))
-
-    def _drifted(self) -> None:
-        # The env no longer holds what its marker says: drop the marker, so dev mode rebuilds
-        # it and strict mode reports it not ready (pitstop's own file in pitstop's own env).
+    def _installed(self) -> tuple[str, frozenset[str]]:
+        """The engine's fingerprint of the env's installed set, and its dist-info names."""
         from pitstop import state
 
-        if self._target.venv is not None:
-            state.marker_path(self._target.venv).unlink(missing_ok=True)
+        venv = self._target.venv
+        if venv is None:
+            return "", frozenset()
+        names = frozenset(p.name for p in venv.glob("lib/python*/site-packages/*.dist-info"))
+        return state.installed_set(venv), names
 
     def _refuse_packages(self, what: str, how: str) -> None:
         spec = self._target.spec
