@@ -474,3 +474,47 @@ def test_a_broken_pitstop_config_is_not_silently_auto_detected(tmp_path: Path, c
     subprocess.run([pyenv_python("3.11"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
     code, _, err = cli("run", "--", "python", "-c", "pass", cwd=root)
     assert code == 2 and "bogus" in err
+
+
+@pytest.mark.index
+def test_poetry_readiness_follows_the_lock(
+    tmp_path: Path, cli: Cli, poetry_bin: Path, wheels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dependency added to pyproject.toml: ❌ "poetry lock"; locked: ❌ "poetry install"
+    (python, run and check agree); installed: ✅. Each fix is run as printed."""
+    root = write(
+        tmp_path / "poetryapp",
+        '[project]\nname = "poetryapp"\nversion = "0.1"\nrequires-python = ">=3.10"\ndependencies = []\n'
+        "[tool.poetry]\npackage-mode = false\n",
+    )
+    monkeypatch.setenv("POETRY_VIRTUALENVS_IN_PROJECT", "true")
+    monkeypatch.setenv(
+        "PATH", f"{poetry_bin}{os.pathsep}{Path(pyenv_python('3.12')).parent}{os.pathsep}/usr/bin:/bin"
+    )
+    poetry = str(poetry_bin / "poetry")
+
+    def follow(out: str) -> None:
+        fix = out.split("fix: ", 1)[1].split("\n")[0].strip()
+        assert fix in ("poetry lock", "poetry install"), fix
+        subprocess.run(
+            [poetry, *fix.split()[1:], "--no-interaction"], cwd=root, check=True, capture_output=True
+        )
+
+    subprocess.run([poetry, "install", "--no-interaction"], cwd=root, check=True, capture_output=True)
+    assert cli("check", cwd=root)[0] == 0
+    pyproject = root / "pyproject.toml"
+    gamma = next(wheels.glob("gamma-1.0-*.whl")).as_uri()  # a local wheel: no index needed
+    pyproject.write_text(
+        pyproject.read_text().replace("dependencies = []", f'dependencies = ["gamma @ {gamma}"]')
+    )
+    code, out, _ = cli("check", cwd=root)
+    assert code == 1 and "poetry.lock does not match pyproject.toml" in out and "fix: poetry lock" in out
+    assert cli("python", "--json", cwd=root)[0] == 1
+    follow(out)
+    code, out, _ = cli("check", cwd=root)
+    assert code == 1 and "does not match poetry.lock: gamma 1.0 is missing" in out
+    assert cli("run", "--", "python", "-c", "pass", cwd=root)[0] == 1
+    follow(out)
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0, out
+    assert cli("run", "--", "python", "-c", "import gamma", cwd=root)[0] == 0
