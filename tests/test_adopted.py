@@ -700,3 +700,39 @@ def test_managed_python_answers_from_the_fast_path(make_project: ProjectFactory)
     (store(root) / "venv" / "bin" / "python").unlink()
     code = pitstop_process(root, "python", "--json", "--strict")
     assert code.returncode == 1 and json.loads(code.stdout)["error"]["code"] == "not-ready"
+
+
+# -- what is safe to cache ----------------------------------------------------------------
+def test_a_ready_local_env_is_remembered_until_a_deciding_file_changes(
+    tmp_path: Path, cli: Cli, wheels: Path
+) -> None:
+    from pitstop.kinds import cache
+
+    root = tmp_path / "app"
+    sh([pyenv_python("3.12"), "-m", "venv", str(root / ".venv")])
+    assert cli("check", cwd=root)[0] == 0
+    assert not cache._dir().exists()  # check never writes
+    assert contract(cli, root)[0] == 0  # python remembers
+    (entry,) = cache._dir().glob("*.json")
+    data = json.loads(entry.read_text())
+    data["report"]["version"] = "3.12.99"  # only the cache could say this
+    entry.write_text(json.dumps(data))
+    assert "CPython 3.12.99" in cli("check", cwd=root)[1]
+    # A package installed by hand changes site-packages: the env is validated again.
+    sh(
+        [
+            str(root / ".venv" / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-index",
+            "-f",
+            str(wheels),
+            "gamma",
+        ]
+    )
+    out = cli("check", cwd=root)[1]
+    assert "3.12.99" not in out and "CPython 3.12." in out
+    # Containers are never cached (their state is not in files).
+    assert cache.CACHEABLE == ("system", "venv", "uv", "poetry", "pyenv", "conda")

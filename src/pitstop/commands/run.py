@@ -34,7 +34,7 @@ def command_for_env(
         raise UsageError("this command takes one env", fix="pass a single -e NAME")
     env = envs[0]
     if env.kind != "managed":
-        adopted = registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True)
+        adopted = registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True, remember=True)
         return ctx, env, registry.command_of(adopted), adopted
     prov = provisioner(ctx, args)
     ready = prov.ensure(env, build=False)

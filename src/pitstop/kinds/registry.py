@@ -134,14 +134,32 @@ def command_of(report: Report) -> PythonCommand:
     return report.command
 
 
-def validate(project: Project, spec: EnvSpec, *, runtimes: Runtimes, raise_config: bool = False) -> Report:
+def validate(
+    project: Project,
+    spec: EnvSpec,
+    *,
+    runtimes: Runtimes,
+    raise_config: bool = False,
+    remember: bool = False,
+) -> Report:
     """Validate ``spec``; a kind that raises is turned into an error Report (a config or
-    plugin error is raised instead with ``raise_config``, for its exit code 2)."""
+    plugin error is raised instead with ``raise_config``, for its exit code 2). A ready
+    local env's verdict is reused while nothing that decided it changed (kinds/cache.py);
+    ``remember`` stores a new one (python and run do; check never writes)."""
+    from pitstop.kinds import cache
+
     kind = spec.kind
     try:
         ctx = context(project, spec, runtimes)
         kind = ctx.spec.kind
-        return get(kind).validate(ctx)
+        if spec.kind != "managed":
+            cached = cache.lookup(ctx)
+            if cached is not None:
+                return cached
+        report = get(kind).validate(ctx)
+        if remember and spec.kind != "managed":
+            cache.remember(ctx, report)
+        return report
     except PitstopError as exc:
         if raise_config and isinstance(exc, ConfigError):
             raise
