@@ -85,6 +85,8 @@ def test_nothing_found_is_the_start_directory(tmp_path: Path) -> None:
         ("../../etc\n3.10\n", ("3.10",), "3.10"),
         ("..\n3.10\n", ("3.10",), "3.10"),
         ("# only a comment\n", (), None),
+        ("\x00\x7f junk\n3.11\n", ("3.11",), "3.11"),
+        ("3.12\x1b[31m\n", (), None),
         ("", (), None),
     ],
 )

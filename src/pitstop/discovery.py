@@ -9,9 +9,10 @@ nearest directory upwards holding an adopted kind's marker (``uv.lock``, ``poetr
 ``.venv/pyvenv.cfg``, ...), the way uv looks for its project from a subdirectory.
 
 ``.python-version`` follows pyenv's reader (``pyenv-version-file-read``): each line's first
-word is a version; blank lines and lines starting with ``#`` are skipped, and so are ``..``
-and anything holding a ``/``; several lines are several versions, in order; ``system`` means
-the interpreter outside pyenv; a ``python-`` prefix is allowed (``python-3.12``).
+word is a version; blank lines and lines starting with ``#`` are skipped, and so are ``..``,
+anything holding a ``/`` and anything that is not a version name (letters, digits, ``._+-``);
+several lines are several versions, in order; ``system`` means the interpreter outside pyenv;
+a ``python-`` prefix is allowed (``python-3.12``).
 """
 
 from __future__ import annotations
@@ -158,6 +159,8 @@ def read_python_version(path: str) -> tuple[str, ...] | None:
         word = words[0][:1024]
         if word.startswith("#") or word == ".." or "/" in word:
             continue
+        if not word.isascii() or not all(c.isalnum() or c in "._+-" for c in word):
+            continue  # not a version name (binary junk, control characters): never echoed
         versions.append(word)
     return tuple(versions)
 
