@@ -22,11 +22,13 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.procwatch import base_site_listings, dying, tagged
 from tests.wheelfactory import build_catalogue
 
 NAMED = [
@@ -192,22 +194,36 @@ class Soak:
         watcher = threading.Thread(target=reader, daemon=True)
         watcher.start()
         rng = random.Random(size)  # noqa: S311 - reproducible timing, not cryptography
+        linux = sys.platform.startswith("linux")
+        bases = base_site_listings() if linux else {}
+        with_children = survivors = 0
         try:
             for i in range(size * 12):
                 self.flip(root, i)
                 row.runs += 1
-                proc = self.spawn(root, "-q", "setup")
+                tag = uuid.uuid4().hex
+                proc = self.spawn(root, "-q", "setup", PITSTOP_KILL_TAG=tag)
                 time.sleep(rng.uniform(0.02, 0.45))  # builds take ~0.3-0.6 s here
                 if proc.poll() is None:
-                    proc.kill()
+                    with_children += linux and len(tagged(tag)) > 1
+                    proc.kill()  # pitstop's PID only, not its process group
                     row.kills += 1
                 proc.communicate()
+                # Reaped: the kernel has sent each child its parent-death SIGKILL.
+                if linux and [pid for pid in tagged(tag) if not dying(pid)]:
+                    survivors += 1
                 if not self.whole(root):
                     row.broken += 1
         finally:
             stop.set()
             watcher.join()
         row.misses = len(misses)
+        row.failures += survivors
+        if linux:
+            row.notes.append(f"{with_children} kills with a child running, {survivors} left one alive")
+            if base_site_listings() != bases:
+                row.failures += 1
+                row.notes.append("a base interpreter's site-packages changed")
         final = self.pitstop(root, "setup")
         if final.returncode != 0 or not self.whole(root) or self.stray(root):
             row.broken += 1
