@@ -203,7 +203,13 @@ class Soak:
                 row.runs += 1
                 tag = uuid.uuid4().hex
                 proc = self.spawn(root, "-q", "setup", PITSTOP_KILL_TAG=tag)
-                time.sleep(rng.uniform(0.02, 0.45))  # builds take ~0.3-0.6 s here
+                if linux and i % 2:  # a moment while a child (resolver, installer) runs
+                    deadline = time.monotonic() + 10
+                    while proc.poll() is None and len(tagged(tag)) < 2 and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                    time.sleep(rng.uniform(0, 0.2))
+                else:
+                    time.sleep(rng.uniform(0.02, 0.45))  # builds take ~0.3-0.6 s on an idle machine
                 if proc.poll() is None:
                     with_children += linux and len(tagged(tag)) > 1
                     proc.kill()  # pitstop's PID only, not its process group
