@@ -330,3 +330,23 @@ def test_temporary_files_are_cleaned_on_failure_and_swept(
     assert not (store / ".tmp-abandoned").exists()
     assert [p.name for p in store.iterdir() if p.name.startswith((".tmp-", ".trash-"))] == []
     assert mine.exists()
+
+
+def test_the_user_location_is_confined_to_itself(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    from pitstop.config import user_store
+
+    root = make_project('location = "user"\nrequirements = ["beta"]\n', python=PY)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    envs = user_store(root)
+    assert (envs / "default" / "venv" / "bin" / "python").exists()
+    assert cli("clean", cwd=root)[0] == 0
+    outside = tmp_path / "outside-user"
+    (outside / "venv").mkdir(parents=True)
+    shutil.rmtree(envs / "default")
+    (envs / "default").symlink_to(outside)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 2 and "outside the user location" in err
+    assert sorted(p.name for p in outside.iterdir()) == ["venv"]

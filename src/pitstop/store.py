@@ -33,12 +33,13 @@ def confined(project: Project, env: EnvSpec) -> Path:
     from pitstop.config import user_store
     from pitstop.errors import ConfigError
 
+    name = project.store(env).name  # the env's directory (``<env>@<python>`` for a nox variant)
     if env.settings.location == "user":
-        literal = user_store(project.root)
-        base = literal.parent.parent
+        literal = user_store(project.root) / name
+        base = literal.parent.parent.parent
         where = "the user location"
     else:
-        literal = project.root / env.settings.location / env.name
+        literal = project.root / env.settings.location / name
         base = project.root
         where = "the project"
     real_base = base.resolve()
