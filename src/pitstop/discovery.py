@@ -103,6 +103,12 @@ def find_marker(
     start: str, markers: Iterable[tuple[str, Sequence[str]]] | None = None
 ) -> tuple[str, str, str] | None:
     """(root, kind, marker) of the nearest directory from ``start`` up holding a marker."""
+    if markers is None:
+        # Built-in markers come first in a directory: found in ``start`` itself, no plugin
+        # can be nearer, so the entry points (importlib.metadata) are not even read.
+        found = marker_in(os.path.abspath(start))
+        if found is not None:
+            return os.path.abspath(start), *found
     listed = list(all_markers() if markers is None else markers)
     for directory in _upwards(start):
         found = marker_in(directory, listed)

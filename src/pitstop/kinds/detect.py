@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,16 @@ def detect(directory: Path, *, skip_config: bool = False, upwards: bool = True) 
 
 
 def _by_marker(d: Path) -> Detection:
-    for kind, names in discovery.all_markers():
+    found = _first(d, discovery.BUILTIN_MARKERS)  # plugin markers only when no built-in one matches
+    return (
+        found
+        or _first(d, discovery.all_markers()[len(discovery.BUILTIN_MARKERS) :])
+        or Detection(d, "system", "nothing project-specific found")
+    )
+
+
+def _first(d: Path, markers: Sequence[tuple[str, Sequence[str]]]) -> Detection | None:
+    for kind, names in markers:
         for name in names:
             path = d / name.rstrip("/")
             if not (path.is_dir() if name.endswith("/") else path.is_file()):
@@ -62,7 +72,7 @@ def _by_marker(d: Path) -> Detection:
             found = _detection(d, kind, name)
             if found is not None:
                 return found
-    return Detection(d, "system", "nothing project-specific found")
+    return None
 
 
 def _detection(d: Path, kind: str, marker: str) -> Detection | None:
