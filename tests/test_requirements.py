@@ -80,6 +80,16 @@ def test_editable_self_install_from_a_nested_file(tmp_path: Path) -> None:
     assert project == [("test",)]
 
 
+def test_editable_self_line_in_a_constraints_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "c.txt").write_text("-e .\n")
+    (tmp_path / "r.txt").write_text("alpha\n-c c.txt\n")
+    project: list[tuple[str, ...]] = []
+    with pytest.raises(ConfigError) as info:
+        read_requirements_file(tmp_path / "r.txt", root=tmp_path, project=project)
+    assert "r.txt:2" in info.value.message and "constraints file" in info.value.message
+    assert project == []
+
+
 @pytest.mark.parametrize(
     ("line", "needle"),
     [

@@ -205,9 +205,16 @@ def read_requirements_file(
             if option in ("-r", "--requirement", "-c", "--constraint"):
                 if not arg:
                     raise ConfigError(f"{where}: {option} needs a file name", fix=fix)
+                constraint = option in ("-c", "--constraint")
+                sub_project: list[tuple[str, ...]] | None = [] if constraint else project
                 sub_r, sub_c = read_requirements_file(
-                    path.parent / arg, root=root, _seen=_seen | {real}, files=files, project=project
+                    path.parent / arg, root=root, _seen=_seen | {real}, files=files, project=sub_project
                 )
+                if constraint and sub_project:
+                    raise ConfigError(
+                        f"{where}: {option} {arg}: a constraints file cannot install this project ('-e .')",
+                        fix=f"move the '-e .' line from {arg} into a file included with -r",
+                    )
                 if option in ("-r", "--requirement"):
                     reqs += sub_r
                     constraints += sub_c
