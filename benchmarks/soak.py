@@ -23,11 +23,12 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.helpers import pitstop_argv
 from tests.procwatch import base_site_listings, dying, tagged
 from tests.wheelfactory import build_catalogue
 
@@ -90,9 +91,11 @@ class Soak:
         )
         return root
 
-    def pitstop(self, root: Path, *argv: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    def pitstop(
+        self, root: Path, *argv: str, hooks: Sequence[str] = (), **extra: str
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "pitstop", *argv],
+            pitstop_argv(*argv, hooks=hooks),
             cwd=root,
             env={**self.env, **extra},
             capture_output=True,
@@ -101,9 +104,9 @@ class Soak:
             check=False,
         )
 
-    def spawn(self, root: Path, *argv: str, **extra: str) -> subprocess.Popen[str]:
+    def spawn(self, root: Path, *argv: str, hooks: Sequence[str] = (), **extra: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "pitstop", *argv],
+            pitstop_argv(*argv, hooks=hooks),
             cwd=root,
             env={**self.env, **extra},
             stdout=subprocess.PIPE,
@@ -153,17 +156,17 @@ class Soak:
     # -- phases --------------------------------------------------------------------------
     def named_points(self, size: int, *, exchange: bool) -> Row:
         row = Row(f"named points ({'renameat2' if exchange else 'rename fallback'})")
-        extra = {} if exchange else {"PITSTOP_NO_EXCHANGE": "1"}
+        extra = () if exchange else ("--no-exchange",)
         points = NAMED if exchange else [p for p in NAMED if p != "after-exchange"] + ["after-move-old"]
         root = self.project()
-        if self.pitstop(root, "setup", **extra).returncode != 0:
+        if self.pitstop(root, "setup", hooks=extra).returncode != 0:
             row.failures += 1
             return row
         for i in range(size):
             for point in points:
                 self.flip(root, i + points.index(point))
                 row.runs += 1
-                killed = self.pitstop(root, "setup", PITSTOP_CRASH_AT=point, **extra)
+                killed = self.pitstop(root, "setup", hooks=("--crash-at", point, *extra))
                 if killed.returncode == -signal.SIGKILL:
                     row.kills += 1
                 else:
@@ -172,7 +175,7 @@ class Soak:
                 if point != "after-move-old" and not self.whole(root):
                     row.broken += 1
                     row.notes.append(f"{point}: venv broken before recovery")
-                fixed = self.pitstop(root, "setup", **extra)
+                fixed = self.pitstop(root, "setup", hooks=extra)
                 if fixed.returncode != 0 or not self.whole(root) or self.stray(root):
                     row.broken += 1
                     row.notes.append(f"{point}: not repaired: {fixed.stderr[-300:]}")
@@ -239,8 +242,8 @@ class Soak:
         row = Row("8 concurrent setups" + (" (no flock: control)" if control else ""))
         root = self.project('requirements = ["beta", "gamma"]\n')
         self.pitstop(root, "lock")
-        extra = {"PITSTOP_TEST_DISABLE_FLOCK": "1"} if control else {}
-        procs = [self.spawn(root, "setup", **extra) for _ in range(8)]
+        hooks = ("--no-flock",) if control else ()
+        procs = [self.spawn(root, "setup", hooks=hooks) for _ in range(8)]
         results = [(p.wait(timeout=600), (p.communicate()[1] or "")) for p in procs]
         row.runs = 8
         builds = sum(err.count("building default") for _, err in results)
@@ -261,7 +264,7 @@ class Soak:
         root = self.project()
         self.pitstop(root, "setup")
         self.flip(root, 1)
-        holder = self.spawn(root, "setup", PITSTOP_PAUSE_AT="after-install")
+        holder = self.spawn(root, "setup", hooks=("--pause-at", "after-install"))
         deadline = time.monotonic() + 60
         while not (self.store(root) / "venv.new" / "lib").exists() and time.monotonic() < deadline:
             time.sleep(0.02)

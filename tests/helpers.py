@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -42,13 +43,24 @@ def installed_version(root: Path, package: str, env: str = "default") -> str:
     return env_python(root, f"import {package}; print({package}.__version__)", env)
 
 
-def pitstop_process(root: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m pitstop`` as a real process in ``root`` (extra environment variables)."""
+def pitstop_argv(*argv: str, hooks: Sequence[str] = ()) -> list[str]:
+    """``python -m pitstop ARGV``; with test ``hooks`` (``("--crash-at", "after-install")``,
+    ``--pause-at``, ``--no-exchange``, ``--no-flock``) the same command started through the test
+    seams' launcher, ``python -m pitstop._testing`` (see src/pitstop/_testing)."""
+    if not hooks:
+        return [sys.executable, "-m", "pitstop", *argv]
+    return [sys.executable, "-m", "pitstop._testing", *hooks, "--", *argv]
+
+
+def pitstop_process(
+    root: Path, *argv: str, hooks: Sequence[str] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pitstop`` as a real process in ``root`` (test hooks, extra environment
+    variables)."""
     import os
-    import sys
 
     return subprocess.run(
-        [sys.executable, "-m", "pitstop", *argv],
+        pitstop_argv(*argv, hooks=hooks),
         cwd=root,
         env={**os.environ, **env},
         capture_output=True,

@@ -59,17 +59,17 @@ def test_sigkill_at_named_points(make_project: ProjectFactory, cli: Cli, point: 
     if exchange and not sys.platform.startswith("linux"):
         pytest.skip("renameat2 is Linux-only")
     root = _upgrade_project(make_project, cli)
-    extra = {} if exchange else {"PITSTOP_NO_EXCHANGE": "1"}
-    killed = _pitstop(root, "setup", PITSTOP_CRASH_AT=point, **extra)
+    extra = () if exchange else ("--no-exchange",)
+    killed = _pitstop(root, "setup", hooks=("--crash-at", point, *extra))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     # A read-only check after the kill: venv is whole, and check changes nothing.
     if point != "after-move-old":  # the fallback's one window where venv is briefly absent
         _whole(root)
         assert generation(root) in (0, 1)
-    after_check = _pitstop(root, "check", **extra)
+    after_check = _pitstop(root, "check", hooks=extra)
     assert "Traceback" not in after_check.stderr
     # The next real command repairs: roll forward from a journal, or discard venv.new.
-    repaired = _pitstop(root, "setup", **extra)
+    repaired = _pitstop(root, "setup", hooks=extra)
     assert repaired.returncode == 0, repaired.stderr
     _whole(root)
     assert installed_version(root, "alpha") == "1.0"
@@ -85,7 +85,7 @@ def test_sigkill_at_named_points(make_project: ProjectFactory, cli: Cli, point: 
 def test_sigkill_during_rollback(make_project: ProjectFactory, cli: Cli) -> None:
     root = _upgrade_project(make_project, cli)
     assert cli("setup", cwd=root)[0] == 0
-    killed = _pitstop(root, "rollback", PITSTOP_CRASH_AT="rollback-after-journal")
+    killed = _pitstop(root, "rollback", hooks=("--crash-at", "rollback-after-journal"))
     assert killed.returncode == -signal.SIGKILL
     _whole(root)
     assert _pitstop(root, "check").returncode in (0, 1)

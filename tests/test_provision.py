@@ -16,7 +16,7 @@ import pytest
 
 import pitstop
 from tests.conftest import ProjectFactory, pyenv_python
-from tests.helpers import PY, env_python, generation, installed_version, store, stray
+from tests.helpers import PY, env_python, generation, installed_version, pitstop_argv, store, stray
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -310,9 +310,8 @@ def test_sigterm_mid_build_cleans_up(make_project: ProjectFactory, cli: Cli) -> 
     pyproject = root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('["beta"]', '["gamma"]'))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pitstop", "setup"],
+        pitstop_argv("setup", hooks=("--pause-at", "after-install")),
         cwd=root,
-        env={**os.environ, "PITSTOP_PAUSE_AT": "after-install"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

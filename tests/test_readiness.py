@@ -136,7 +136,7 @@ def test_an_interrupted_rollback_is_finished_exactly_once(
     make_project: ProjectFactory, cli: Cli, point: str, then: str
 ) -> None:
     root = _rolled_back(make_project, cli)
-    killed = pitstop_process(root, "rollback", PITSTOP_CRASH_AT=point)
+    killed = pitstop_process(root, "rollback", hooks=("--crash-at", point))
     assert killed.returncode == -signal.SIGKILL
     argv = ["run", "--", "python", "-c", "pass"] if then == "run" else ["rollback"]
     done = pitstop_process(root, *argv)
@@ -154,7 +154,7 @@ def test_an_interrupted_rollback_is_finished_exactly_once(
 def test_a_held_env_still_gets_its_pending_journal_repaired(make_project: ProjectFactory, cli: Cli) -> None:
     root = _rolled_back(make_project, cli)
     assert cli("rollback", cwd=root)[0] == 0  # held at generation 0
-    killed = pitstop_process(root, "rollback", PITSTOP_CRASH_AT="rollback-after-journal")
+    killed = pitstop_process(root, "rollback", hooks=("--crash-at", "rollback-after-journal"))
     assert killed.returncode == -signal.SIGKILL
     assert (store(root) / ".journal.json").exists()
     done = pitstop_process(root, "run", "--", "python", "-c", "pass")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+from pitstop._testing import hooks
 from pitstop.output import Reporter
 
 _HELD: dict[int, Path] = {}
@@ -29,7 +30,7 @@ class EnvLock:
 
     def __enter__(self) -> EnvLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if os.environ.get("PITSTOP_TEST_DISABLE_FLOCK") == "1":
+        if not hooks.flock:
             return self  # test-only: the soak's negative control proves locking is needed
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from pitstop import lockfile, state, swap
+from pitstop import _testing, lockfile, state, swap
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import Fix, NotReadyError, ProvisionError
 from pitstop.inputs import Inputs, collect
@@ -320,15 +320,15 @@ class Provisioner:
         with _terminate_as_interrupt():
             try:
                 installer.create(new, interp)
-                swap.crashpoint("after-venv")
+                _testing.checkpoint("after-venv")
                 installer.install(new, lock, expected)
-                swap.crashpoint("after-install")
+                _testing.checkpoint("after-install")
                 smoke = set(names(inputs.requirements))
                 if inputs.install_project:
                     smoke.add(canonicalize_name(str(self.project.pyproject["project"]["name"])))
                 verify(new, expected, smoke=smoke & set(expected), ignore=installer.own_packages)
                 lockverify.after_install(new, self.project, inputs, lock, markers, installer.own_packages)
-                swap.crashpoint("after-verify")
+                _testing.checkpoint("after-verify")
                 installer.finalize(new, venv)
                 generation = max(state.generation(venv), state.generation(store / swap.PREV)) + 1
                 state.write(
@@ -348,7 +348,7 @@ class Provisioner:
                         installed=state.installed_set(new),
                     ),
                 )
-                swap.crashpoint("after-marker")
+                _testing.checkpoint("after-marker")
             except BaseException:
                 swap.set_aside(new)  # deleted by ensure()'s sweep once the lock is free
                 raise

@@ -17,12 +17,12 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import sys
 import uuid
 from pathlib import Path
 
 from pitstop import state
+from pitstop._testing import checkpoint, hooks
 from pitstop.errors import NotReadyError, ProvisionError
 from pitstop.fsutil import atomic_write, fsync_dir
 
@@ -44,23 +44,9 @@ def _flag(store: Path) -> str:
     return "" if store.name == "default" else f" -e {store.name}"
 
 
-def crashpoint(name: str) -> None:
-    """Test hook: SIGKILL this process at the named point when ``PITSTOP_CRASH_AT`` says so,
-    or sleep there when ``PITSTOP_PAUSE_AT`` does (so a test can signal it mid-build).
-
-    The reliability tests and the soak use it to prove every step is recoverable.
-    """
-    if os.environ.get("PITSTOP_CRASH_AT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-    if os.environ.get("PITSTOP_PAUSE_AT") == name:
-        import time
-
-        time.sleep(120)
-
-
 def exchange(a: Path, b: Path) -> bool:
     """Atomically swap two directories; False where the OS or filesystem cannot."""
-    if not sys.platform.startswith("linux") or os.environ.get("PITSTOP_NO_EXCHANGE"):
+    if not sys.platform.startswith("linux") or not hooks.exchange:
         return False
     import ctypes
     import errno
@@ -151,13 +137,13 @@ def _promote(store: Path, source_name: str, generation: int, *, keep_previous: b
         if not venv.exists():
             os.rename(source, venv)
         elif exchange(source, venv):
-            crashpoint("after-exchange")
+            checkpoint("after-exchange")
         else:
             os.rename(venv, old)
-            crashpoint("after-move-old")
+            checkpoint("after-move-old")
             os.rename(source, venv)
         fsync_dir(store)
-    crashpoint("after-promote")
+    checkpoint("after-promote")
     for leftover in (source, old):
         if leftover == prev or not leftover.exists():
             continue
@@ -177,9 +163,9 @@ def commit(store: Path, *, generation: int, keep_previous: bool) -> None:
         store,
         {"op": "commit", "generation": generation, "keep_previous": keep_previous},
     )
-    crashpoint("after-journal")
+    checkpoint("after-journal")
     _promote(store, NEW, generation, keep_previous=keep_previous)
-    crashpoint("before-clear-journal")
+    checkpoint("before-clear-journal")
     _clear_journal(store)
 
 
@@ -193,12 +179,12 @@ def rollback(store: Path) -> tuple[int, int]:
             fix=f"run: pitstop setup{_flag(store)}",
         )
     _write_journal(store, {"op": "rollback", "generation": target, "from": current, "keep_previous": True})
-    crashpoint("rollback-after-journal")
+    checkpoint("rollback-after-journal")
     # The hold is written before the exchange (it only applies once ``venv`` holds ``target``),
     # so no kill can leave a finished rollback without its hold.
     atomic_write(store / HOLD, f"{target}\n")
     _promote(store, PREV, target, keep_previous=True)
-    crashpoint("rollback-after-promote")
+    checkpoint("rollback-after-promote")
     _clear_journal(store)
     return current, target
 
