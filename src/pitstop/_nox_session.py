@@ -69,18 +69,14 @@ class Target:
     def policy_for(project: Project | None) -> Policy | None:
         """The strict/dev policy for ``project`` (found from the working directory if None)."""
         from pitstop import config
-        from pitstop.config import DEFAULT_ENV
         from pitstop.errors import PitstopError
-        from pitstop.policy import decide
+        from pitstop.policy import for_project
 
         try:
             proj = project or config.load(None)
         except PitstopError:
             return None
-        auto = proj.auto_install_override or proj.envs[DEFAULT_ENV].settings.auto_install
-        return decide(
-            flag=None, auto_install=auto, auto_install_from_env=proj.auto_install_override is not None
-        )
+        return for_project(proj)
 
     @classmethod
     def enter(cls, session: nox.Session, *, env: str, project: str | os.PathLike[str] | None) -> Target:
@@ -100,12 +96,12 @@ class Target:
     @classmethod
     def _ensure(cls, session: nox.Session, *, env: str, project: str | os.PathLike[str] | None) -> Target:
         from pitstop import config
-        from pitstop.commands import runtimes_for
         from pitstop.errors import NotReadyError
         from pitstop.inputs import collect
         from pitstop.kinds import registry
         from pitstop.output import Reporter
         from pitstop.provision import Provisioner
+        from pitstop.session import runtimes_for
 
         proj = config.load(Path(project) if project is not None else None)
         spec = proj.env(env)

@@ -16,6 +16,7 @@ from pitstop.kinds.detect import Detection
 from pitstop.locking import LockResult
 from pitstop.output import Reporter
 from pitstop.provision import Environment
+from pitstop.session import Session, open_session, runtimes_for
 
 __all__ = ["Environment", "check", "detect", "ensure", "lock", "resolve"]
 
@@ -26,10 +27,10 @@ def _project(project: str | os.PathLike[str] | None) -> Project:
     return config.load(Path(project) if project is not None else None)
 
 
-def _runtimes(project: Project) -> Any:
-    from pitstop.commands import runtimes_for
-
-    return runtimes_for(project)
+def _session(
+    project: str | os.PathLike[str] | None, *, strict: bool | None = None, quiet: bool = False
+) -> Session:
+    return open_session(_project(project), strict=strict, verbosity=-1 if quiet else 0)
 
 
 def ensure(
@@ -40,16 +41,8 @@ def ensure(
     quiet: bool = False,
 ) -> Environment:
     """Make ``env`` ready per policy (dev: lock and build as needed; strict: verify only)."""
-    from pitstop.policy import decide
-    from pitstop.provision import Provisioner
-
-    proj = _project(project)
-    auto = proj.auto_install_override or proj.envs[DEFAULT_ENV].settings.auto_install
-    policy = decide(
-        flag=strict, auto_install=auto, auto_install_from_env=proj.auto_install_override is not None
-    )
-    prov = Provisioner(proj, runtimes=_runtimes(proj), reporter=Reporter(-1 if quiet else 0), policy=policy)
-    return prov.ensure(proj.env(env), build=not policy.strict)
+    session = _session(project, strict=strict, quiet=quiet)
+    return session.provisioner().ensure(session.project.env(env), build=not session.policy.strict)
 
 
 def check(
@@ -60,7 +53,7 @@ def check(
 
     proj = _project(project)
     names = list(proj.envs) if env is None else [env] if isinstance(env, str) else list(env)
-    runtimes = _runtimes(proj)
+    runtimes = runtimes_for(proj, read_only=True)  # like `pitstop check`: never writes
     return [registry.validate(proj, proj.env(n), runtimes=runtimes) for n in names]
 
 
@@ -79,7 +72,7 @@ def lock(
     return lock_env(
         proj,
         proj.env(env),
-        runtimes=_runtimes(proj),
+        runtimes=runtimes_for(proj),
         reporter=Reporter(-1 if quiet else 0),
         upgrade=upgrade is True,
         upgrade_packages=packages,
@@ -98,7 +91,7 @@ def resolve(
 
     if isinstance(env, str):
         proj = _project(project)
-        return registry.resolve(proj, proj.env(env), runtimes=_runtimes(proj))
+        return registry.resolve(proj, proj.env(env), runtimes=runtimes_for(proj))
     kind = str(env.get("kind", "auto"))
     unknown = set(env) - set(ADOPTED_KEYS) - {"kind", "python"}
     if unknown or (kind not in KINDS and kind not in registry.third_party_names()):
@@ -115,7 +108,7 @@ def resolve(
         sources=Sources(),
         options=tuple((k, str(v)) for k, v in env.items() if k in ADOPTED_KEYS),
     )
-    return registry.resolve(proj, spec, runtimes=_runtimes(proj))
+    return registry.resolve(proj, spec, runtimes=runtimes_for(proj))
 
 
 def detect(path: str | os.PathLike[str] = ".") -> Detection:

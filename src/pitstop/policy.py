@@ -8,6 +8,10 @@ from dataclasses import dataclass
 
 from pitstop.errors import ConfigError
 
+TYPE_CHECKING = False  # not typing's: the no-op path does not import it
+if TYPE_CHECKING:
+    from pitstop.config import Project
+
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 CI_VARIABLES = ("GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "TF_BUILD", "JENKINS_URL")
@@ -67,3 +71,12 @@ def decide(
     if ci:
         return Policy(True, ci)
     return Policy(False, "not in CI")
+
+
+def for_project(project: Project, *, strict: bool | None = None) -> Policy:
+    """The policy of ``project``: ``strict`` (``--strict``/``--no-strict``, or None), then the
+    environment, then the default env's ``auto-install`` (the one place the policy is built)."""
+    auto = project.auto_install_override or project.envs["default"].settings.auto_install
+    return decide(
+        flag=strict, auto_install=auto, auto_install_from_env=project.auto_install_override is not None
+    )

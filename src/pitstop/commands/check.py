@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from pitstop.errors import NOT_READY, READY
 
 if TYPE_CHECKING:
-    from pitstop.commands import Context
     from pitstop.kinds.base import Report
     from pitstop.policy import Policy
+    from pitstop.session import Session
 
 _MARKS = {"ok": "✅", "warning": "⚠️ ", "error": "❌"}
 _PLAIN = {"ok": "ok ", "warning": "warn", "error": "FAIL"}
@@ -20,7 +20,7 @@ _PLAIN = {"ok": "ok ", "warning": "warn", "error": "FAIL"}
 
 def run(args: argparse.Namespace) -> int:
     """Print one block per env (SPEC §6 format) or JSON; exit 1 if any env has an error."""
-    from pitstop.commands import context, policy_for, selected_envs
+    from pitstop.commands import context, selected_envs
     from pitstop.kinds import registry
 
     ctx = context(args, allow_auto=True, read_only=True)
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         reports = [skip_unavailable(r) for r in reports]
     ok = all(r.status != "error" for r in reports)
     if args.json:
-        sys.stdout.write(render_json(ctx, reports, policy_for(ctx, args)))
+        sys.stdout.write(render_json(ctx, reports, ctx.policy))
     else:
         sys.stdout.write(render_text(reports))
     return READY if ok else NOT_READY
@@ -48,7 +48,7 @@ def skip_unavailable(report: Report) -> Report:
     return replace(report, status="warning", message="", fix=None, warnings=(*report.warnings, note))
 
 
-def render_json(ctx: Context, reports: list[Report], policy: Policy) -> str:
+def render_json(ctx: Session, reports: list[Report], policy: Policy) -> str:
     """``check --json`` output (schema 1)."""
     data = {
         "schema": 1,
@@ -83,14 +83,15 @@ def render_text(reports: list[Report]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def remember(ctx: Context) -> None:
+def remember(ctx: Session) -> None:
     """Record the answers of ``check``, ``check --json`` and ``lock --check`` for the fast
     path, when every env is managed and ready. Called by the commands that write (setup,
     lock), so that check itself never writes."""
+    from dataclasses import replace
+
     from pitstop.fastpath import record_all
     from pitstop.kinds import registry
-    from pitstop.policy import decide
-    from pitstop.provision import Provisioner
+    from pitstop.policy import for_project
 
     envs = list(ctx.project.envs.values())
     if not all(e.kind == "managed" for e in envs):
@@ -99,11 +100,8 @@ def remember(ctx: Context) -> None:
     if not all(r.status == "ok" for r in reports):
         return
     project = ctx.project
-    auto = project.auto_install_override or project.envs["default"].settings.auto_install
-    policy = decide(
-        flag=None, auto_install=auto, auto_install_from_env=project.auto_install_override is not None
-    )
-    prov = Provisioner(project, runtimes=ctx.runtimes, reporter=ctx.reporter, policy=policy)
+    policy = for_project(project)  # what a plain `check --json` reports, whatever this command's flags
+    prov = replace(ctx, policy=policy).provisioner()
     files = [f for env in envs for f in prov.fingerprint(env)]
     # One stat pass, one write. `lock --check` without -e/--all checks the default env only.
     record_all(

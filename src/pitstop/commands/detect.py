@@ -14,9 +14,9 @@ from pitstop.errors import READY, ConfigError, PitstopError
 def run(args: argparse.Namespace) -> int:
     """Print the detected kind, the file that decided it and the Python command."""
     from pitstop import config
-    from pitstop.commands import runtimes_for
     from pitstop.kinds import registry
     from pitstop.kinds.detect import detect
+    from pitstop.session import runtimes_for
 
     directory = Path(args.dir)
     if not directory.is_dir():

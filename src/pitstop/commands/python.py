@@ -61,7 +61,7 @@ def _remember(args: argparse.Namespace, mode: str, text: str) -> None:
     """Record the answer for the fast path: default env, managed and ready, no options."""
     if args.env or args.project or args.verbose or args.quiet or getattr(args, "strict", None) is not None:
         return
-    from pitstop.commands import context, provisioner
+    from pitstop.commands import context
     from pitstop.config import DEFAULT_ENV
     from pitstop.fastpath import record
 
@@ -69,7 +69,7 @@ def _remember(args: argparse.Namespace, mode: str, text: str) -> None:
     env = ctx.project.envs.get(DEFAULT_ENV)
     if env is None or env.kind != "managed":
         return
-    prov = provisioner(ctx, args)
+    prov = ctx.provisioner()
     state = prov.status(env)
     if state.ready and not state.pending and state.held is None:
         key = "python" if mode == "text" else f"python --{mode}"

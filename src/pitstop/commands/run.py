@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING
 from pitstop.errors import UsageError
 
 if TYPE_CHECKING:
-    from pitstop.commands import Context
     from pitstop.config import EnvSpec
     from pitstop.kinds.base import PythonCommand, Report
+    from pitstop.session import Session
 
 
 def command_for_env(
     args: argparse.Namespace, *, with_report: bool = False
-) -> tuple[Context, EnvSpec, PythonCommand, Report | None]:
+) -> tuple[Session, EnvSpec, PythonCommand, Report | None]:
     """Shared by ``run`` and ``python``: (context, env spec, PythonCommand, Report) after
     ensuring a managed env; an adopted env is validated exactly as ``check`` does, so a ❌
     there is a NotReadyError here with the same fix (the Report is None for a managed env
     unless ``with_report``)."""
-    from pitstop.commands import context, provisioner, selected_envs
+    from pitstop.commands import context, selected_envs
     from pitstop.kinds import registry
 
     ctx = context(args, allow_auto=True)
@@ -36,7 +36,7 @@ def command_for_env(
     if env.kind != "managed":
         adopted = registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True, remember=True)
         return ctx, env, registry.command_of(adopted), adopted
-    prov = provisioner(ctx, args)
+    prov = ctx.provisioner()
     ready = prov.ensure(env, build=False)
     command = registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
     command = replace(command, prefix=str(ready.path))

@@ -9,11 +9,11 @@ from pitstop.errors import NOT_READY, READY
 
 def run(args: argparse.Namespace) -> int:
     """Provision managed envs and validate adopted ones; exit 1 if an adopted one is broken."""
-    from pitstop.commands import context, provisioner, selected_envs
+    from pitstop.commands import context, selected_envs
     from pitstop.kinds import registry
 
     ctx = context(args)
-    prov = provisioner(ctx, args)
+    prov = ctx.provisioner()
     ctx.reporter.detail(prov.policy.describe())
     failed = 0
     for env in selected_envs(ctx.project, args):

@@ -65,14 +65,10 @@ def _strict(ctx: KindContext) -> bool:
     """Strict mode (CI, PITSTOP_STRICT, auto-install = "never"): a rolled-back env that
     differs from the lock is not ready there; dev mode holds it with a warning."""
     from pitstop.errors import ConfigError
-    from pitstop.policy import decide
+    from pitstop.policy import for_project
 
-    project = ctx.project
-    auto = project.auto_install_override or project.envs["default"].settings.auto_install
     try:
-        policy = decide(
-            flag=None, auto_install=auto, auto_install_from_env=project.auto_install_override is not None
-        )
+        policy = for_project(ctx.project)
     except ConfigError:
         return True
     return policy.strict

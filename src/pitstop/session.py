@@ -1,0 +1,57 @@
+"""A :class:`Session`: what every command and API call works with, built once per call.
+
+The CLI (``commands``) and the library (``api``, ``nox``) both open one here, so the project,
+interpreter discovery, the reporter and the strict/dev policy are made the same way for both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pitstop import policy as _policy
+from pitstop.config import DEFAULT_ENV, Project
+from pitstop.output import Reporter
+from pitstop.runtime import Runtimes
+
+if TYPE_CHECKING:
+    from pitstop.policy import Policy
+    from pitstop.provision import Provisioner
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """The project, interpreter discovery, a reporter and the strict/dev policy."""
+
+    project: Project
+    runtimes: Runtimes
+    reporter: Reporter
+    policy: Policy
+
+    def provisioner(self) -> Provisioner:
+        """A Provisioner working under this session's policy."""
+        from pitstop.provision import Provisioner
+
+        return Provisioner(self.project, runtimes=self.runtimes, reporter=self.reporter, policy=self.policy)
+
+
+def runtimes_for(project: Project, *, read_only: bool = False) -> Runtimes:
+    """Interpreter discovery with its cache in the project's env store (``read_only``: the
+    cache is used but never written, for commands that must not write)."""
+    top = project.envs[DEFAULT_ENV].settings
+    location = project.location(top)
+    return Runtimes(location / ".cache" / "interpreters.json", store=location, read_only=read_only)
+
+
+def open_session(
+    project: Project, *, strict: bool | None = None, verbosity: int = 0, read_only: bool = False
+) -> Session:
+    """A Session for ``project``: ``strict`` is ``--strict``/``--no-strict`` (None: decide from
+    the environment and ``auto-install``), ``verbosity`` is -q/-v, ``read_only`` as in
+    :func:`runtimes_for`."""
+    return Session(
+        project,
+        runtimes_for(project, read_only=read_only),
+        Reporter(verbosity),
+        _policy.for_project(project, strict=strict),
+    )
