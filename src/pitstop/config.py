@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pitstop import _toml
 from pitstop.errors import ConfigError, NoConfigError
@@ -71,13 +71,16 @@ _TYPE_NAMES = {
 }
 
 
+Installer = Literal["uv", "pip"]
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Inherited settings of one env."""
 
     python: str | None = None
     auto_install: str = "dev"
-    installer: str = "uv"
+    installer: Installer = "uv"
     location: str = ".pitstop"
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pitstop.errors import NotReadyError
 
@@ -36,12 +36,15 @@ _PACKAGE_ORDER = (
 _FILE_ORDER = ("name", "url", "path", "size", "hashes")
 
 
+LockState = Literal["fresh", "missing", "modified", "stale"]
+
+
 @dataclass(frozen=True, slots=True)
 class LockStatus:
     """Freshness of one lock file."""
 
     path: Path
-    state: str  # "fresh" | "missing" | "modified" | "stale"
+    state: LockState
     detail: str = ""
     content_hash: str = ""
 

@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pitstop.config import EnvSpec, Project
 from pitstop.runtime import Runtimes
@@ -60,13 +60,16 @@ class PythonCommand:
         return env
 
 
+Status = Literal["ok", "warning", "error"]
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """Validation of one env: ok / warning / error, with the fix and metadata."""
 
     env: str
     kind: str
-    status: str  # "ok" | "warning" | "error"
+    status: Status
     message: str = ""
     fix: str | None = None
     command: PythonCommand | None = None

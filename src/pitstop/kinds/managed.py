@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pitstop.kinds.base import KindContext, PythonCommand, Report, relative
+from pitstop.kinds.base import KindContext, PythonCommand, Report, Status, relative
 
 
 class ManagedKind:
@@ -42,7 +42,7 @@ class ManagedKind:
         fix = f"pitstop setup{flag}"
         if not ready.lock.fresh:
             fix += f"  (dev re-locks; in CI run pitstop lock{flag} locally and commit it)"
-        status = ("warning" if warnings else "ok") if status_ok else "error"
+        status: Status = ("warning" if warnings else "ok") if status_ok else "error"
         return Report(
             env=ctx.spec.name,
             kind="managed",
