@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pitstop import config, lockfile
 from pitstop.errors import PitstopError
 from pitstop.inputs import collect
+from pitstop.python_request import parse_request
 from pitstop.requirements import read_requirements_file
-from pitstop.runtime import parse_request
 
 WORK = Path(tempfile.mkdtemp(prefix="pitstop-fuzz-"))
 

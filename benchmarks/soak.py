@@ -381,7 +381,8 @@ class Soak:
 
     def _resolve_python(self) -> str:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-        from pitstop.runtime import Runtimes, parse_request
+        from pitstop.python_request import parse_request
+        from pitstop.runtime import Runtimes
 
         return Runtimes(None).find(parse_request(self.python)).path
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pitstop import config, lockfile
 from pitstop.errors import PitstopError
 from pitstop.inputs import collect
+from pitstop.python_request import parse_request
 from pitstop.requirements import library_requirement, read_requirements_file
-from pitstop.runtime import parse_request
 
 EXAMPLES = int(os.environ.get("PITSTOP_FUZZ_EXAMPLES", "150"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

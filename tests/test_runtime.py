@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from pitstop.errors import ConfigError, InterpreterNotFound
-from pitstop.runtime import Runtimes, parse_probe, parse_request
+from pitstop.identity import parse_probe
+from pitstop.python_request import parse_request
+from pitstop.runtime import Runtimes
 from tests.conftest import pyenv_python
 
 

@@ -51,7 +51,7 @@ class Target:
     def check_variant(value: str) -> None:
         """A nox ``python=`` entry pitstop can build an env for (a version request)."""
         from pitstop.nox import NoxfileError
-        from pitstop.runtime import parse_request
+        from pitstop.python_request import parse_request
 
         if os.path.isabs(value):
             return  # an interpreter's path, as nox allows; its env store gets a hashed name

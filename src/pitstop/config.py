@@ -361,7 +361,7 @@ def _settings(
             value = tuple(value)
         values[key.replace("-", "_")] = value
     if "python" in values and (kind or "managed") in PYTHON_REQUEST_KINDS:
-        from pitstop.runtime import parse_request
+        from pitstop.python_request import parse_request
 
         parse_request(values["python"], where=where.key("python", env))
     if "location" in values:

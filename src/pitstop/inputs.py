@@ -11,6 +11,7 @@ from packaging.utils import canonicalize_name
 
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import ConfigError
+from pitstop.python_request import PythonRequest, parse_request, running_version
 from pitstop.requirements import (
     dependency_group,
     inputs_hash,
@@ -21,7 +22,6 @@ from pitstop.requirements import (
     read_requirements_file,
     redact_url,
 )
-from pitstop.runtime import PythonRequest, parse_request, running_version
 
 
 @dataclass(frozen=True, slots=True)

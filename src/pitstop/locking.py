@@ -15,7 +15,8 @@ from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, InterpreterNotFound, NotReadyError, ProvisionError
 from pitstop.inputs import Inputs, collect
 from pitstop.output import Reporter
-from pitstop.runtime import Runtimes, running_version
+from pitstop.python_request import running_version
+from pitstop.runtime import Runtimes
 
 _LOWER_BOUND = re.compile(r"(?:>=|==|~=)\s*(\d+\.\d+)")
 

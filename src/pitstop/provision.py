@@ -13,10 +13,11 @@ from types import FrameType
 from pitstop import _testing, lockfile, state, swap
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import Fix, NotReadyError, ProvisionError
+from pitstop.identity import Interpreter, RuntimeIdentity
 from pitstop.inputs import Inputs, collect
 from pitstop.output import Reporter
 from pitstop.policy import Policy
-from pitstop.runtime import Interpreter, RuntimeIdentity, Runtimes
+from pitstop.runtime import Runtimes
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +253,7 @@ class Provisioner:
     def interpreter(self, env: EnvSpec, inputs: Inputs) -> Interpreter:
         """The variant's interpreter, else PITSTOP_PYTHON, else the env's python request's."""
         if env.python_variant:
-            from pitstop.runtime import parse_request
+            from pitstop.python_request import parse_request
 
             interp = self.runtimes.find(parse_request(env.python_variant))
             ident = interp.identity

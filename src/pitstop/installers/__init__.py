@@ -9,9 +9,10 @@ from typing import Protocol
 
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import ProvisionError
+from pitstop.identity import Interpreter
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
-from pitstop.runtime import Interpreter, Runtimes
+from pitstop.runtime import Runtimes
 from pitstop.swap import SCRATCH
 
 

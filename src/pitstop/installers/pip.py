@@ -11,10 +11,11 @@ from pathlib import Path
 
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
+from pitstop.identity import Interpreter
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
 from pitstop.process import run, scrubbed_env
-from pitstop.runtime import Interpreter, Runtimes
+from pitstop.runtime import Runtimes
 
 
 class PipInstaller:

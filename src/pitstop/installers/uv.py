@@ -9,11 +9,12 @@ from typing import Any
 
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
+from pitstop.identity import Interpreter
 from pitstop.lockfile import LockFile
 from pitstop.locking import index_environ
 from pitstop.output import Reporter
 from pitstop.process import run, scrubbed_env
-from pitstop.runtime import Interpreter, Runtimes
+from pitstop.runtime import Runtimes
 from pitstop.uvbin import find_uv
 
 

@@ -207,7 +207,7 @@ def wants_free_threading(ctx: KindContext) -> bool:
     """The env asks for a free-threaded build: ``python = "3.13t"`` (or the version file's
     request), or ``PYTHON_GIL=0`` in the environment."""
     from pitstop.errors import PitstopError
-    from pitstop.runtime import parse_request
+    from pitstop.python_request import parse_request
 
     request = ctx.spec.settings.python or ctx.project.python_version_file
     if ctx.environ.get("PYTHON_GIL") == "0":

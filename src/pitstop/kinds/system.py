@@ -6,7 +6,7 @@ import os
 
 from pitstop.errors import NotReadyError, PitstopError
 from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error
-from pitstop.runtime import parse_request
+from pitstop.python_request import parse_request
 
 
 class SystemKind:
