@@ -14,6 +14,12 @@ INTERNAL = 4
 INTERRUPTED = 130
 
 
+def env_flag(name: str) -> str:
+    """The option that selects env ``name`` in a fix: ``" -e docs"``, or ``""`` for the
+    default env (the one place this is spelled)."""
+    return "" if name == "default" else f" -e {name}"
+
+
 class Fix:
     """A fix that is a pitstop command, kept as data so each front end renders it its own way
     (``pitstop setup -e docs`` on the command line, ``nox -s setup -- -e docs`` inside nox).

@@ -12,7 +12,7 @@ from types import FrameType
 
 from pitstop import _testing, lockfile, state, swap
 from pitstop.config import EnvSpec, Project
-from pitstop.errors import Fix, NotReadyError, ProvisionError
+from pitstop.errors import Fix, NotReadyError, ProvisionError, env_flag
 from pitstop.identity import Interpreter, RuntimeIdentity
 from pitstop.inputs import Inputs, collect
 from pitstop.output import Reporter
@@ -176,7 +176,7 @@ class Provisioner:
         elif self.policy.strict and not build:
             raise NotReadyError(
                 f"env {env.name!r} is not ready: {ready.reason} ({self.policy.describe()})",
-                fix=Fix(("setup", *_flag(env).split())),
+                fix=Fix(("setup", *env_flag(env.name).split())),
             )
         store = self.project.store(env)
         from pitstop.flock import EnvLock
@@ -197,7 +197,7 @@ class Provisioner:
                 if not ready.ready and self.policy.strict and not build:
                     raise NotReadyError(
                         f"env {env.name!r} is not ready: {ready.reason} ({self.policy.describe()})",
-                        fix=f"run: pitstop setup{_flag(env)}",
+                        fix=f"run: pitstop setup{env_flag(env.name)}",
                     )
                 if not ready.ready:
                     self._build(env, inputs, ready.reason)
@@ -212,7 +212,7 @@ class Provisioner:
     def _held(self, env: EnvSpec, ready: Readiness) -> Environment:
         self.reporter.warn(
             f"env {env.name!r} is rolled back to generation {ready.held} ({ready.reason}); "
-            f"run: pitstop setup{_flag(env)} to rebuild it from the lock"
+            f"run: pitstop setup{env_flag(env.name)} to rebuild it from the lock"
         )
         return self._environment(env, ready)
 
@@ -242,7 +242,9 @@ class Provisioner:
         if self.policy.strict:
             raise NotReadyError(
                 f"{ready.lock.describe() if not ready.lock.fresh else why} ({self.policy.describe()})",
-                fix=Fix(("lock", *_flag(env).split()), f"  (locally), then commit {ready.lock.path.name}"),
+                fix=Fix(
+                    ("lock", *env_flag(env.name).split()), f"  (locally), then commit {ready.lock.path.name}"
+                ),
                 file=_shown(ready.lock.path),
             )
         from pitstop.locking import lock_env
@@ -414,10 +416,6 @@ def _shown(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def _flag(env: EnvSpec) -> str:
-    return "" if env.name == "default" else f" -e {env.name}"
 
 
 def _relock_reason(lock: lockfile.LockStatus, inputs: Inputs) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pitstop import state
 from pitstop._testing import checkpoint, hooks
-from pitstop.errors import NotReadyError, ProvisionError
+from pitstop.errors import NotReadyError, ProvisionError, env_flag
 from pitstop.fsutil import atomic_write, fsync_dir
 
 VENV = "venv"
@@ -38,10 +38,6 @@ SCRATCH = ".tmp-"
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
-
-
-def _flag(store: Path) -> str:
-    return "" if store.name == "default" else f" -e {store.name}"
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -132,7 +128,7 @@ def _promote(store: Path, source_name: str, generation: int, *, keep_previous: b
         if state.generation(source) != generation:
             raise ProvisionError(
                 f"cannot finish the swap in {store}: generation {generation} is not in {source.name}",
-                fix=f"run: pitstop clean{_flag(store)} && pitstop setup{_flag(store)}",
+                fix=f"run: pitstop clean{env_flag(store.name)} && pitstop setup{env_flag(store.name)}",
             )
         if not venv.exists():
             os.rename(source, venv)
@@ -176,7 +172,7 @@ def rollback(store: Path) -> tuple[int, int]:
     if target < 0:
         raise NotReadyError(
             f"env {store.name!r} has no previous env to roll back to",
-            fix=f"run: pitstop setup{_flag(store)}",
+            fix=f"run: pitstop setup{env_flag(store.name)}",
         )
     _write_journal(store, {"op": "rollback", "generation": target, "from": current, "keep_previous": True})
     checkpoint("rollback-after-journal")

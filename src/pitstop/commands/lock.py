@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from pitstop.errors import NOT_READY, READY
+from pitstop.errors import NOT_READY, READY, env_flag
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,7 +51,7 @@ def _check(args: argparse.Namespace) -> int:
             reporter.step(f"{state.path.name}: fresh")
             continue
         failures += 1
-        flag = "" if env.name == "default" else f" -e {env.name}"
+        flag = env_flag(env.name)
         sys.stderr.write(f"error: {state.describe()}\nrun: pitstop lock{flag}\n")
         if os.environ.get("GITHUB_ACTIONS") == "true":
             from pitstop.errors import github_annotation

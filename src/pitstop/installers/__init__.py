@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pitstop.config import EnvSpec, Project
-from pitstop.errors import ProvisionError
+from pitstop.errors import ProvisionError, env_flag
 from pitstop.identity import Interpreter
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
@@ -41,7 +41,7 @@ def require_venv(venv: Path, env: EnvSpec) -> None:
     symlink) holding ``pyvenv.cfg`` and ``bin/python``. Called immediately before every
     installer call, so an installer is never pointed at a directory whose interpreter would
     resolve to the base interpreter behind it."""
-    flag = "" if env.name == "default" else f" -e {env.name}"
+    flag = env_flag(env.name)
     problem = None
     if venv.is_symlink() or not venv.is_dir():
         problem = "is missing" if not venv.is_symlink() else "is a symlink"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pitstop.errors import env_flag
 from pitstop.kinds.base import KindContext, PythonCommand, Report, Status, relative
 
 
@@ -27,7 +28,7 @@ class ManagedKind:
         prov = Provisioner(ctx.project, runtimes=ctx.runtimes, reporter=QUIET, policy=Policy(True, "check"))
         ready = prov.status(ctx.spec)
         location = relative(ctx, ready.venv)
-        flag = "" if ctx.spec.name == "default" else f" -e {ctx.spec.name}"
+        flag = env_flag(ctx.spec.name)
         runtime = ready.state.runtime if ready.state else {}
         warnings: tuple[str, ...] = (f"pending: {ready.pending}",) if ready.pending else ()
         if ready.held is not None and not ready.ready and not _strict(ctx):
