@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from pitstop import _sources
 from tests.conftest import ProjectFactory
 from tests.helpers import PY, pitstop_process, store
+
+PY_EXE = sys.executable
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -32,11 +34,47 @@ def ready(make_project: ProjectFactory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("argv", [("check",), ("check", "--json"), ("lock", "--check")])
+FORMS = [
+    ("check",),
+    ("check", "--json"),
+    ("check", "--all"),
+    ("check", "-e", "default"),
+    ("check", "--json", "-e", "default"),
+    ("lock", "--check"),
+    ("lock", "--check", "--all"),
+    ("lock", "--check", "-e", "default"),
+    ("lock",),
+    ("lock", "--all"),
+    ("python",),
+    ("python", "--json"),
+    ("python", "-e", "default"),
+]
+
+
+@pytest.mark.parametrize("argv", FORMS)
 def test_fast_answers_equal_the_full_answers(ready: Path, argv: tuple[str, ...]) -> None:
-    fast, full = pitstop(ready, *argv), slow(ready, *argv)
+    # `python` records its answers the first time it runs the full path.
+    assert pitstop(ready, "python").returncode == 0
+    fast, full = traced(ready, *argv), slow(ready, *argv)
     assert (fast.returncode, fast.stdout, fast.stderr) == (full.returncode, full.stdout, full.stderr)
     assert fast.returncode == 0
+    assert fast.imported == set(), "answered from the fast path, without packaging or argparse"
+
+
+class Traced:
+    """A pitstop process's result plus which heavy modules it imported."""
+
+    def __init__(self, result: subprocess.CompletedProcess[str]) -> None:
+        self.returncode = result.returncode
+        self.stdout = result.stdout
+        lines = result.stderr.splitlines(keepends=True)
+        self.stderr = "".join(line for line in lines if not line.startswith("import time:"))
+        imported = {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
+        self.imported = imported & {"packaging", "argparse", "pitstop.config", "tomllib", "tomli"}
+
+
+def traced(root: Path, *argv: str) -> Traced:
+    return Traced(pitstop(root, *argv, PYTHONPROFILEIMPORTTIME="1"))
 
 
 def test_check_never_writes_the_cache(ready: Path) -> None:
@@ -86,36 +124,63 @@ def test_fast_run_execs_in_the_env(ready: Path) -> None:
     assert missing.returncode == 127 and "command not found" in missing.stderr
 
 
-def test_lock_check_tiers(ready: Path) -> None:
+def test_lock_answers_survive_unrelated_edits(ready: Path) -> None:
     pyproject = ready / "pyproject.toml"
     original = pyproject.read_text()
-    # Cosmetic edit: bytes differ, raw values do not -> fresh without packaging.
-    pyproject.write_text(original.replace('version = "0.1"', 'version = "0.2"'))
-    assert pitstop(ready, "lock", "--check").returncode == 0
-    # Re-spelled requirement: raw values differ, normalized inputs do not -> fresh.
+    # An unrelated table: bytes and mtime differ, the lock's raw inputs do not.
+    pyproject.write_text(original + "\n[tool.ruff]\nline-length = 100\n")
+    fast = traced(ready, "lock", "--check")
+    assert fast.returncode == 0 and fast.stderr == "pylock.toml: fresh\n"
+    assert "packaging" not in fast.imported
+    assert traced(ready, "lock").stderr == "pylock.toml: fresh, nothing to resolve\n"
+    # Re-spelled requirement: raw values differ, normalized inputs do not -> the full path says fresh.
     pyproject.write_text(original.replace('["beta"]', '["Beta"]'))
     assert pitstop(ready, "lock", "--check", "--all").returncode == 0
-    # A real change -> stale, with the fix.
+    # A real change -> stale, with the fix, fast or not.
     pyproject.write_text(original.replace('["beta"]', '["beta", "gamma"]'))
-    stale = pitstop(ready, "lock", "--check", "--all")
-    assert stale.returncode == 1 and "stale" in stale.stderr and "run: pitstop lock" in stale.stderr
+    for result in (pitstop(ready, "lock", "--check", "--all"), slow(ready, "lock", "--check", "--all")):
+        assert result.returncode == 1 and "stale" in result.stderr and "run: pitstop lock" in result.stderr
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        'content-hash = "x"',
-        '\ncontent-hash = "sha256:' + "0" * 64 + '"\n',
-        'a\n[tool]\ninput-files = ["a", "b"]\n',
-    ],
+def test_a_new_env_is_not_answered_from_an_old_all(ready: Path) -> None:
+    assert pitstop(ready, "lock", "--check", "--all").returncode == 0
+    pyproject = ready / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.pitstop.envs.docs]\nrequirements = ["gamma"]\n')
+    result = pitstop(ready, "lock", "--check", "--all")
+    assert result.returncode == 1 and "pylock.docs.toml is missing" in result.stderr
+    # ... while the default env's own answer is still the fast one (raw inputs unchanged).
+    fast = traced(ready, "lock", "--check")
+    assert fast.returncode == 0 and "packaging" not in fast.imported
+
+
+ENSURE = (
+    "import sys, pitstop\n"
+    "env = pitstop.ensure()\n"
+    "print(env.python)\n"
+    "print(env.identity.version if env.identity else None)\n"
+    "print(sorted(m for m in ('packaging', 'pitstop.config', 'pitstop.provision') if m in sys.modules))\n"
 )
-def test_source_helpers_on_odd_text(text: str) -> None:
-    body, recorded = _sources.split_content_hash(text)
-    assert recorded is None or recorded.startswith("sha256:")
-    assert isinstance(body, str)
-    files = _sources.recorded_list(text, "input-files")
-    assert files is None or all(isinstance(f, str) for f in files)
+
+
+def test_ensure_takes_the_fast_path(ready: Path) -> None:
+    first = subprocess.run([PY_EXE, "-c", ENSURE], cwd=ready, capture_output=True, text=True, check=True)
+    again = subprocess.run([PY_EXE, "-c", ENSURE], cwd=ready, capture_output=True, text=True, check=True)
+    python, version, modules = again.stdout.splitlines()
+    assert python == str(store(ready) / "venv" / "bin" / "python") == first.stdout.splitlines()[0]
+    assert version == first.stdout.splitlines()[1] != "None"
+    assert modules == "[]", "a ready env is answered without config, packaging or the provisioner"
+    (store(ready) / "venv" / "bin" / "python").unlink()  # damage: the full path rebuilds it
+    rebuilt = subprocess.run([PY_EXE, "-c", ENSURE], cwd=ready, capture_output=True, text=True, check=True)
+    assert "packaging" in rebuilt.stdout and (store(ready) / "venv" / "bin" / "python").exists()
+
+
+def test_the_cache_lives_only_in_the_env_store(ready: Path) -> None:
+    assert pitstop(ready, "lock").returncode == 0
+    text = (ready / "pylock.toml").read_text()
+    tool = text[text.index("[tool.pitstop]") :]
+    keys = sorted(line.split(" = ")[0] for line in tool.splitlines()[1:] if " = " in line)
+    assert keys == ["content-hash", "inputs-hash", "python", "requirements"]
+    assert [p.name for p in (ready / ".pitstop" / ".cache").glob("fastpath-*.bin")]
 
 
 def test_setup_writes_the_fast_path_cache_once(

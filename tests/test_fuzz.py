@@ -188,17 +188,15 @@ def test_lock_status_never_raises(blob: bytes) -> None:
 
 
 @fuzz
-@given(st.text(max_size=400), st.sampled_from(["inputs-hash", "files-hash", "sources-hash", "input-files"]))
+@given(st.text(max_size=400), st.sampled_from(["inputs-hash", "content-hash", "python"]))
 def test_lock_text_helpers_never_raise(text: str, key: str) -> None:
-    from pitstop import _sources
+    from pitstop import lockfile
 
-    body, found = _sources.split_content_hash(text)
+    body, found = lockfile.split_content_hash(text)
     assert found is None or len(found) == 71
     assert len(body) <= len(text)
-    value = _sources.recorded(text, key)
+    value = lockfile.recorded(text, key)
     assert value is None or isinstance(value, str)
-    listed = _sources.recorded_list(text, key)
-    assert listed is None or all(isinstance(v, str) for v in listed)
 
 
 @fuzz

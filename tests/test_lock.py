@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -42,7 +44,7 @@ def test_lock_is_byte_identical_across_runs(make_project: ProjectFactory, cli: C
     assert cli("lock", cwd=root)[0] == 0
     assert (root / "pylock.toml").read_bytes() == first
     code, _, err = cli("lock", cwd=root)
-    assert code == 0 and "unchanged" in err
+    assert code == 0 and "pylock.toml: fresh, nothing to resolve" in err
 
 
 def test_uv_installs_from_the_lock(make_project: ProjectFactory, cli: Cli, tmp_path: Path) -> None:
@@ -98,8 +100,102 @@ def test_lock_keeps_pins_until_upgrade(make_project: ProjectFactory, cli: Cli) -
     pyproject.write_text(pyproject.read_text().replace('"gamma<1.1"', '"gamma"'))
     assert cli("lock", cwd=root)[0] == 0
     assert 'version = "1.0"' in (root / "pylock.toml").read_text()
-    assert cli("lock", "--upgrade", "gamma", cwd=root)[0] == 0
+    code, _, err = cli("lock", "--upgrade", "gamma", cwd=root)
+    assert code == 0 and "gamma 1.0 → 1.1" in err, err
     assert 'version = "1.1"' in (root / "pylock.toml").read_text()
+
+
+def test_upgrade_of_an_unknown_package_is_a_usage_error(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python="3.12")
+    assert cli("lock", cwd=root)[0] == 0
+    before = (root / "pylock.toml").read_bytes()
+    code, _, err = cli("lock", "--upgrade", "nosuch", cwd=root)
+    assert code == 2 and "'nosuch': no such package in pylock.toml" in err
+    assert err.rstrip().splitlines()[-1].startswith("run: pitstop lock --upgrade")
+    assert (root / "pylock.toml").read_bytes() == before
+    # A dependency that is only in the lock (not a direct requirement) can be upgraded.
+    assert cli("lock", "--upgrade", "Alpha", cwd=root)[0] == 0
+
+
+def test_a_fresh_lock_is_not_resolved_again(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python="3.12")
+    assert cli("lock", cwd=root)[0] == 0
+    monkeypatch.setenv("PITSTOP_UV", str(root / "no-uv-here"))  # running uv now would fail
+    code, _, err = cli("lock", "--all", cwd=root)
+    assert code == 0 and err == "pylock.toml: fresh, nothing to resolve\n"
+
+
+def test_unrelated_edits_and_other_envs_never_rewrite_the_lock(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python="3.12")
+    lock = root / "pylock.toml"
+    assert cli("lock", cwd=root)[0] == 0
+    first = lock.read_bytes()
+    pyproject = root / "pyproject.toml"
+    original = pyproject.read_text()
+    pyproject.write_text(
+        original + '\n[tool.ruff]\nline-length = 100\n\n[tool.pitstop.envs.docs]\nrequirements = ["gamma"]\n'
+    )
+    assert cli("lock", "--all", cwd=root)[0] == 0
+    assert lock.read_bytes() == first
+    assert (root / "pylock.docs.toml").is_file()
+    lock.unlink()  # resolved again from scratch with the other env present: the same bytes
+    assert cli("lock", "-e", "default", cwd=root)[0] == 0
+    assert lock.read_bytes() == first
+    pyproject.write_text(original)  # the other env removed again
+    lock.unlink()
+    assert cli("lock", cwd=root)[0] == 0
+    assert lock.read_bytes() == first
+    tool = _toml.loads(lock.read_text(), source=lock)["tool"]["pitstop"]
+    assert sorted(tool) == ["content-hash", "inputs-hash", "python", "requirements"]
+
+
+def test_the_lock_does_not_depend_on_the_interpreter_running_pitstop(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    import sysconfig
+
+    pythons = [pyenv_python("3.11"), pyenv_python("3.12")]
+    root = make_project('requirements = ["beta"]\n')  # no python key, no requires-python
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(src), sysconfig.get_paths()["purelib"]]),
+        "PITSTOP_UV": find_uv(),
+        "PITSTOP_NO_FASTPATH": "1",
+    }
+    locks = []
+    for python in pythons:
+        (root / "pylock.toml").unlink(missing_ok=True)
+        result = subprocess.run(
+            [python, "-m", "pitstop", "lock"], cwd=root, env=env, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        locks.append((root / "pylock.toml").read_bytes())
+        check = subprocess.run(
+            [pythons[0], "-m", "pitstop", "lock", "--check"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        assert check.returncode == 0, check.stderr
+    assert locks[0] == locks[1]
+    assert b'requires-python = ">=3.10"' in locks[0] and b'python = ">=3.10"' in locks[0]
+
+
+def test_the_message_names_the_python_range_as_the_reason(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n')
+    assert cli("lock", cwd=root)[0] == 0
+    (root / ".python-version").write_text("3.12\n")
+    code, _, err = cli("lock", "--check", cwd=root)
+    assert code == 1 and "stale" in err
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0 and "python >=3.10 → 3.12 (from .python-version)" in err, err
+    assert 'requires-python = "==3.12.*"' in (root / "pylock.toml").read_text()
 
 
 def test_named_env_lock_and_all(make_project: ProjectFactory, cli: Cli) -> None:
@@ -222,3 +318,160 @@ def test_lock_against_the_real_index(tmp_path: Path, cli: Cli) -> None:
     data = _toml.loads((root / "pylock.toml").read_text(), source=root / "pylock.toml")
     assert [p["name"] for p in data["packages"]] == ["six"]
     assert all("url" in w and "hashes" in w for w in data["packages"][0]["wheels"])
+
+
+class _Index:
+    """A PEP 503 simple index of the test wheels served from 127.0.0.1, logging requests."""
+
+    def __init__(self, root: Path, wheels: Path) -> None:
+        import functools
+        import hashlib
+        import http.server
+        import threading
+
+        files = root / "files"
+        shutil.copytree(wheels, files)
+        projects: dict[str, list[Path]] = {}
+        for wheel in sorted(files.glob("*.whl")):
+            projects.setdefault(wheel.name.split("-")[0].lower(), []).append(wheel)
+        for name, found in projects.items():
+            page = root / "simple" / name
+            page.mkdir(parents=True)
+            links = "".join(
+                f'<a href="../../files/{w.name}#sha256={hashlib.sha256(w.read_bytes()).hexdigest()}">{w.name}</a>\n'
+                for w in found
+            )
+            (page / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
+        self.requests: list[str] = []
+        log = self.requests
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                log.append(self.path)
+
+        self.server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
+        )
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/simple"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wheel_downloads(self) -> list[str]:
+        return [r for r in self.requests if r.endswith(".whl")]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def simple_index(tmp_path: Path, wheels: Path) -> Iterator[_Index]:
+    index = _Index(tmp_path / "index", wheels)
+    yield index
+    index.close()
+
+
+def test_index_packages_record_their_index_and_uv_reuses_its_cache(
+    tmp_path: Path, simple_index: _Index, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))  # cold: this test counts downloads
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        f'[tool.pitstop]\npython = "3.12"\nindex-url = "{simple_index.url}"\nrequirements = ["beta"]\n'
+    )
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    data = _toml.loads((root / "pylock.toml").read_text(), source=root / "pylock.toml")
+    assert {p["name"]: p.get("index") for p in data["packages"]} == {
+        "alpha": simple_index.url,
+        "beta": simple_index.url,
+    }
+    Pylock.from_dict(data)
+    venvs = []
+    for n in range(2):
+        venv = tmp_path / f"venv{n}"
+        subprocess.run([find_uv(), "venv", "-q", "--python", pyenv_python("3.12"), str(venv)], check=True)
+        before = len(simple_index.wheel_downloads())
+        lock = str(root / "pylock.toml")
+        subprocess.run(
+            [
+                find_uv(),
+                "pip",
+                "install",
+                "-q",
+                "--python",
+                str(venv / "bin" / "python"),
+                "--require-hashes",
+                "-r",
+                lock,
+                "--preview-features",
+                "pylock",
+            ],
+            check=True,
+            cwd=root,
+        )
+        venvs.append(len(simple_index.wheel_downloads()) - before)
+    assert venvs[0] == 2, simple_index.requests
+    assert venvs[1] == 0, "with `index` recorded, uv installs the second env from its cache"
+
+
+_SPELLINGS = ("-r {}", "-r{}", "--requirement={}", "--requirement {}", "-c {}", "--constraint={}")
+
+
+def _include_tree(root: Path, seed: int) -> list[Path]:
+    """A random tree of requirement files under ``root`` (the first is listed in
+    requirements-files), with ``-r``/``-c`` includes in every spelling, relative to the
+    including file (a file under ``-c`` is read as constraints: still a lock input)."""
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - a reproducible test corpus, not a secret
+    names = ["requirements.txt"] + [
+        rng.choice(["req/", "req/sub/", "", "other/"]) + f"f{i}.{rng.choice(['txt', 'in'])}"
+        for i in range(1, rng.randint(3, 7))
+    ]
+    paths = [root / n for n in names]
+    lines: dict[Path, list[str]] = {p: [rng.choice(["alpha", "beta", "# a comment", ""])] for p in paths}
+    for i, path in enumerate(paths[1:], start=1):
+        parent = paths[rng.randrange(i)]
+        spelling = rng.choice(_SPELLINGS)
+        rel = os.path.relpath(path, parent.parent)
+        lines[parent].append(spelling.format(rel))
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines[path]) + "\n")
+    return paths
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lock_check_follows_every_include_like_the_full_check(
+    make_project: ProjectFactory, seed: int
+) -> None:
+    import random
+
+    from tests.helpers import pitstop_process
+
+    root = make_project('requirements-files = ["requirements.txt"]\n', python="3.12")
+    paths = _include_tree(root, seed)
+    assert pitstop_process(root, "lock").returncode == 0
+    rng = random.Random(seed)  # noqa: S311 - a reproducible test corpus, not a secret
+    for _ in range(3):
+        path = rng.choice(paths)
+        change = rng.choice(["comment", "touch", "add", "respell"])
+        text = path.read_text()
+        if change == "comment":
+            path.write_text(text + "# just a note\n")
+        elif change == "touch":
+            path.write_text(text)
+            os.utime(path, ns=(1, 1))
+        elif change == "add":
+            path.write_text(text + "gamma>=1.0\n")
+        else:  # the same requirement spelled differently: the normalized inputs are equal
+            path.write_text(text + ("Alpha\n" if "alpha" in text else "# Alpha\n"))
+        fast = pitstop_process(root, "lock", "--check")
+        full = pitstop_process(root, "lock", "--check", PITSTOP_NO_FASTPATH="1")
+        assert (fast.returncode, fast.stderr) == (full.returncode, full.stderr), (seed, path, change)
+        # A new requirement in any file of the tree, however deep, makes the lock stale.
+        assert full.returncode == (1 if change == "add" else 0), (seed, path, change, full.stderr)
+        if full.returncode:
+            assert pitstop_process(root, "lock").returncode == 0

@@ -214,3 +214,57 @@ def test_the_minimum_pre_commit_version_runs_the_hooks(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed" in result.stdout
+
+
+def test_sync_hook_installs_from_the_committed_lock_and_never_writes_it(
+    locked: Path, pre_commit_home: Path
+) -> None:
+    """Real git + real pre-commit running the manifest's pitstop-sync entry as a local hook
+    (pitstop from this checkout): a branch with a stale lock warns, exits 0, stays clean."""
+    import shlex
+
+    import yaml
+
+    manifest = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    sync = manifest["pitstop-sync"]
+    argv = shlex.split(sync["entry"])
+    assert argv[0] == "pitstop" and "--frozen" in argv
+    hook = {
+        "id": "pitstop-sync",
+        "name": sync["name"],
+        "entry": shlex.join([sys.executable, "-m", "pitstop", *argv[1:], *sync["args"]]),
+        "language": "system",
+        "pass_filenames": sync["pass_filenames"],
+        "always_run": sync["always_run"],
+        "stages": sync["stages"],
+        "verbose": True,
+    }
+    config = {"default_install_hook_types": sync["stages"], "repos": [{"repo": "local", "hooks": [hook]}]}
+    (locked / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    git(locked, "add", ".pre-commit-config.yaml")
+    git(locked, "commit", "-qm", "pre-commit config")
+    installed = pre_commit(locked, pre_commit_home, "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    main_lock = (locked / "pylock.toml").read_bytes()
+    git(locked, "checkout", "-qb", "stale")
+    pyproject = locked / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "gamma"]'))
+    git(locked, "commit", "-qam", "add gamma, forget the lock")
+
+    env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
+
+    def checkout(branch: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "checkout", branch], cwd=locked, env=env, capture_output=True, text=True, check=False
+        )
+
+    to_main = checkout("-")  # back to the first branch: its lock is fresh, the env is built
+    assert to_main.returncode == 0, to_main.stdout + to_main.stderr
+    assert (locked / ".pitstop" / "default" / "venv" / "bin" / "beta").exists(), to_main.stderr
+    to_stale = checkout("stale")
+    out = to_stale.stdout + to_stale.stderr
+    assert to_stale.returncode == 0, out
+    assert "pylock.toml is not fresh (requirements +gamma)" in out and "run: pitstop lock" in out
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=locked, capture_output=True, text=True)
+    assert status.stdout == "", "the hook never writes the lock"
+    assert (locked / "pylock.toml").read_bytes() == main_lock

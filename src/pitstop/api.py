@@ -6,22 +6,27 @@ Every failure raises :class:`pitstop.PitstopError` (with ``exit_code`` and ``fix
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
 
-from pitstop.config import DEFAULT_ENV, EnvSpec, Project, Settings, Sources
-from pitstop.kinds.base import PythonCommand, Report
-from pitstop.kinds.detect import Detection
-from pitstop.locking import LockResult
-from pitstop.output import Reporter
-from pitstop.provision import Environment
-from pitstop.session import Session, open_session, runtimes_for
+from pitstop.environment import Environment
+
+TYPE_CHECKING = False  # see pitstop/__init__.py: ensure() on a ready env stays light
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
+    from pitstop.config import Project
+    from pitstop.kinds.base import PythonCommand, Report
+    from pitstop.kinds.detect import Detection
+    from pitstop.locking import LockResult
+    from pitstop.session import Session
 
 __all__ = ["Environment", "check", "detect", "ensure", "lock", "resolve"]
+DEFAULT_ENV = "default"
 
 
 def _project(project: str | os.PathLike[str] | None) -> Project:
+    from pathlib import Path
+
     from pitstop import config
 
     return config.load(Path(project) if project is not None else None)
@@ -30,6 +35,8 @@ def _project(project: str | os.PathLike[str] | None) -> Project:
 def _session(
     project: str | os.PathLike[str] | None, *, strict: bool | None = None, quiet: bool = False
 ) -> Session:
+    from pitstop.session import open_session
+
     return open_session(_project(project), strict=strict, verbosity=-1 if quiet else 0)
 
 
@@ -40,9 +47,39 @@ def ensure(
     strict: bool | None = None,
     quiet: bool = False,
 ) -> Environment:
-    """Make ``env`` ready per policy (dev: lock and build as needed; strict: verify only)."""
+    """Make ``env`` ready per policy (dev: lock and build as needed; strict: verify only).
+
+    A ready env is answered from the fast path (:mod:`pitstop.fastpath`) when nothing that
+    decided it last time has changed."""
+    from pitstop import fastpath
+
+    name = fastpath.key("ensure", envs=[env], flags=[f"strict={strict!r}"])
+    root = fastpath.find_root(os.path.abspath(project) if project is not None else os.getcwd())
+    hit = fastpath.replay(root, name) if root is not None else None
+    if hit is not None:
+        return Environment(
+            name=env,
+            path=str(hit["venv"]),
+            python=str(hit["python"]),
+            bin_dir=str(hit["bin_dir"]),
+            identity=hit.get("identity"),  # type: ignore[arg-type]
+            generation=int(hit.get("generation", -1)),  # type: ignore[call-overload]
+        )
     session = _session(project, strict=strict, quiet=quiet)
-    return session.provisioner().ensure(session.project.env(env), build=not session.policy.strict)
+    prov = session.provisioner()
+    spec = session.project.env(env)
+    result = prov.ensure(spec, build=not session.policy.strict)
+    ready = prov.status(spec)
+    if ready.ready and not ready.pending and ready.held is None and ready.state is not None:
+        answer = {
+            "venv": str(result.path),
+            "python": str(result.python),
+            "bin_dir": str(result.bin_dir),
+            "identity": dict(ready.state.runtime),
+            "generation": result.generation,
+        }
+        fastpath.record(session.project.root, {name: answer}, files=prov.fingerprint(spec))
+    return result
 
 
 def check(
@@ -50,6 +87,7 @@ def check(
 ) -> list[Report]:
     """Read-only status of ``env`` (a name, names, or every env when None)."""
     from pitstop.kinds import registry
+    from pitstop.session import runtimes_for
 
     proj = _project(project)
     names = list(proj.envs) if env is None else [env] if isinstance(env, str) else list(env)
@@ -66,6 +104,8 @@ def lock(
 ) -> LockResult:
     """Resolve ``env`` into its lock (``upgrade``: True for all, or package names)."""
     from pitstop.locking import lock_env
+    from pitstop.output import Reporter
+    from pitstop.session import runtimes_for
 
     proj = _project(project)
     packages = tuple(upgrade) if not isinstance(upgrade, bool) else ()
@@ -85,9 +125,12 @@ def resolve(
     """The Python command of a configured env name, or of a kind config such as
     ``{"kind": "docker", "container": "worker", "python": "python3"}``. Managed envs are not
     built here; call :func:`ensure` first."""
-    from pitstop.config import ADOPTED_KEYS, KINDS
+    from pathlib import Path
+
+    from pitstop.config import ADOPTED_KEYS, KINDS, EnvSpec, Settings, Sources
     from pitstop.errors import ConfigError
     from pitstop.kinds import registry
+    from pitstop.session import runtimes_for
 
     if isinstance(env, str):
         proj = _project(project)
@@ -113,6 +156,8 @@ def resolve(
 
 def detect(path: str | os.PathLike[str] = ".") -> Detection:
     """What auto-detection finds in ``path``."""
+    from pathlib import Path
+
     from pitstop.kinds.detect import detect as _detect
 
     return _detect(Path(path))

@@ -1,11 +1,15 @@
-"""A stat-only fast path for no-op ``check``, ``check --json``, ``lock --check``, ``python``
-(``--json``, ``--nul``) and ``run``.
+"""The fast path: one record/replay cache for no-op answers, kept under the env store.
 
-The normal path records, after a command found every env managed and ready, the (size,
-mtime, inode) of every file that decided it — config, requirement files, locks, markers,
-venvs, interpreters — plus the variables that could change the answer. When nothing of that
-changed, the next identical command replays the answer (or, for ``run``, execs the command
-in the env) without importing TOML, packaging or argparse. Anything unexpected falls back.
+After a command has done the full work and found nothing to do, it :func:`record` s its
+answer with the files that decided it (their size, mtime and inode) and the environment
+variables that could change it. :func:`replay` returns that answer while none of it changed,
+without importing TOML, packaging or argparse. Lock answers (``lock``, ``lock --check``)
+also survive a re-stat (a checkout, an unrelated pyproject edit): they are replayed when the
+raw values the lock depends on still hash the same. Anything unexpected falls back to the
+full path. Nothing here is ever written into a lock or any other file users commit.
+
+Users: :func:`try_fast` (the console script: ``check``, ``lock``, ``lock --check``,
+``python`` and ``run`` with ``-e``/``--all``/``--json``) and :func:`pitstop.api.ensure`.
 """
 
 from __future__ import annotations
@@ -14,16 +18,13 @@ import marshal
 import os
 import sys
 
-from pitstop.reading import read_text  # bounded: a lock may be a symlink to /dev/zero
-
 TYPE_CHECKING = False  # see pitstop/__init__.py: no typing import on the fast path
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
-    from pathlib import Path
 
 # marshal, not json: it is built in, and json's decoder would import re on every start-up.
 CACHE = os.path.join(".pitstop", ".cache", f"fastpath-{sys.version_info[0]}{sys.version_info[1]}.bin")
-SCHEMA = 1
+SCHEMA = 2
 _VARS = (
     "CI",
     "GITHUB_ACTIONS",
@@ -51,23 +52,54 @@ def snapshot() -> dict[str, str]:
     return env
 
 
+# -- keys -------------------------------------------------------------------------------
+def key(command: str, *, envs: Sequence[str] = (), every: bool = False, flags: Sequence[str] = ()) -> str:
+    """The canonical key of a command form: ``check --json -e docs``, ``lock --all``, ..."""
+    parts = [command, *sorted(flags)]
+    if every:
+        parts.append("--all")
+    for name in envs:
+        parts += ["-e", name]
+    return " ".join(parts)
+
+
 def command_key(argv: Sequence[str]) -> tuple[str, list[str]] | None:
-    """("check" | "check --json" | "lock --check" | "run", CMD) for the forms handled here."""
+    """(canonical key, CMD) for the command forms the fast path answers, else None."""
     args = list(argv)
-    if args in (
-        ["check"],
-        ["check", "--json"],
-        ["lock", "--check"],
-        ["python"],
-        ["python", "--json"],
-        ["python", "--nul"],
+    if not args or args[0] not in ("check", "lock", "python", "run"):
+        return None
+    command, rest = args[0], args[1:]
+    allowed = {"check": ("--json",), "lock": ("--check",), "python": ("--json", "--nul"), "run": ()}[command]
+    envs: list[str] = []
+    flags: list[str] = []
+    every = False
+    cmd: list[str] = []
+    while rest:
+        arg = rest.pop(0)
+        if arg in ("-e", "--env") and rest:
+            envs.append(rest.pop(0))
+        elif arg == "--all" and command in ("check", "lock"):
+            every = True
+        elif arg in allowed and arg not in flags:
+            flags.append(arg)
+        elif command == "run" and (arg == "--" or not arg.startswith("-")):
+            cmd = rest if arg == "--" else [arg, *rest]
+            break
+        else:
+            return None
+    if (
+        (every and envs)
+        or (command in ("python", "run") and len(envs) > 1)
+        or (len(flags) > 1 and command == "python")
     ):
-        return " ".join(args), []
-    if len(args) >= 2 and args[0] == "run":
-        cmd = args[2:] if args[1] == "--" else args[1:]
-        if cmd and not cmd[0].startswith("-"):
-            return "run", cmd
-    return None
+        return None
+    if command == "run":
+        if not cmd or cmd[0].startswith("-"):
+            return None
+        envs = envs or ["default"]
+    if command == "python":
+        envs = envs or ["default"]
+    return key(command, envs=envs, every=every, flags=flags), cmd
 
 
 def find_root(start: str) -> str | None:
@@ -78,140 +110,59 @@ def find_root(start: str) -> str | None:
     return found[0] if found else None
 
 
-def try_fast(argv: Sequence[str]) -> int | None:
-    """Handle ``argv`` from the cache and return its exit code, or None to take the normal path."""
+# -- replay -----------------------------------------------------------------------------
+def _load(root: str) -> dict[str, object] | None:
+    try:
+        with open(os.path.join(root, CACHE), "rb") as handle:
+            cache = marshal.load(handle)  # noqa: S302 - our own cache in the env store; nothing in it is executed
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(cache, dict) or cache.get("schema") != SCHEMA or cache.get("root") != str(root):
+        return None
+    return cache
+
+
+def replay(root: str, name: str) -> dict[str, object] | None:
+    """The recorded answer of ``name`` if nothing it depended on changed, else None."""
     if os.environ.get("PITSTOP_NO_FASTPATH"):
         return None
-    if list(argv[:2]) == ["lock", "--check"]:
-        answer = _lock_check(list(argv[2:]))
-        if answer is not None:
-            return answer
+    cache = _load(root)
+    if cache is None:
+        return None
+    try:
+        entry = cache["entries"][name]  # type: ignore[index]
+        if entry.get("env") != snapshot():
+            return None
+        stats = entry.get("stats", {})
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if all(_stat(path) == recorded for path, recorded in stats.items()):
+        return dict(entry)
+    inputs = entry.get("inputs")
+    if isinstance(inputs, dict) and _inputs_digest(root, inputs) == entry.get("digest"):
+        return dict(entry)
+    return None
+
+
+def try_fast(argv: Sequence[str]) -> int | None:
+    """Answer ``argv`` from the cache and return its exit code, or None for the full path."""
     parsed = command_key(argv)
     if parsed is None:
         return None
-    key, cmd = parsed
-    try:
-        root = find_root(os.getcwd())
-        if root is None:
-            return None
-        with open(os.path.join(root, CACHE), "rb") as handle:
-            cache = marshal.load(handle)  # noqa: S302 - our own cache in the env store; nothing in it is executed
-        entry = cache["entries"][key]
-    except (OSError, ValueError, KeyError, TypeError, EOFError):
-        return None
-    if cache.get("schema") != SCHEMA or cache.get("root") != str(root):
-        return None
-    if entry.get("env") != snapshot():
-        return None
-    for path, recorded in entry.get("stats", {}).items():
-        if _stat(path) != recorded:
-            return None
-    if key == "run":
-        return _exec(cmd, entry)
-    sys.stdout.write(entry.get("stdout", ""))
-    sys.stderr.write(entry.get("stderr", ""))
-    sys.stdout.flush()
-    return int(entry.get("code", 0))
-
-
-def _lock_check(rest: list[str]) -> int | None:
-    """``lock --check [--all | -e NAME ...]`` from the config's raw text and the locks' text:
-    fresh when each lock's ``sources-hash`` matches (no packaging, no argparse)."""
-    names: list[str] = []
-    every = False
-    while rest:
-        flag = rest.pop(0)
-        if flag == "--all":
-            every = True
-        elif flag in ("-e", "--env") and rest:
-            names.append(rest.pop(0))
-        else:
-            return None
-    if every and names:
-        return None
+    name, cmd = parsed
     root = find_root(os.getcwd())
     if root is None:
         return None
-    quick = _lock_check_files(root, names or ["default"], every=every)
-    if quick is not None:
-        return quick
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    from pitstop._sources import body_hash, recorded, sources_hash, split_content_hash
-
-    try:
-        pyproject_path = os.path.join(root, "pyproject.toml")
-        pyproject = {}
-        if os.path.isfile(pyproject_path):
-            pyproject = tomllib.loads(read_text(pyproject_path))
-        config = os.path.join(root, "pitstop.toml")
-        tool = tomllib.loads(read_text(config)) if os.path.isfile(config) else pyproject["tool"]["pitstop"]
-        envs = tool.get("envs") or {}
-        if every:
-            names = [
-                n for n, t in [("default", tool), *envs.items()] if t.get("kind", "managed") == "managed"
-            ]
-        names = names or ["default"]
-        version_file = _python_version_file(root)
-        lines = []
-        for name in names:
-            if name != "default" and name not in envs:
-                return None
-            lock = os.path.join(root, "pylock.toml" if name == "default" else f"pylock.{name}.toml")
-            body, content = split_content_hash(read_text(lock))
-            expected = sources_hash(
-                root=root, tool=tool, pyproject=pyproject, env=name, python_version_file=version_file
-            )
-            if content is None or body_hash(body) != content or recorded(body, "sources-hash") != expected:
-                return None
-            lines.append(f"{os.path.basename(lock)}: fresh\n")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+    entry = replay(root, name)
+    if entry is None:
         return None
-    sys.stderr.write("".join(lines))
-    return 0
-
-
-def _lock_check_files(root: str, names: list[str], *, every: bool = False) -> int | None:
-    """Tier one: each lock's input files still have the bytes it was made from."""
-    from pitstop._sources import body_hash, files_hash, recorded, recorded_list, split_content_hash
-
-    if every:
-        try:
-            first = sorted(n for n in os.listdir(root) if n.startswith("pylock.") and n.endswith(".toml"))[0]
-            names = recorded_list(read_text(os.path.join(root, first)), "managed-envs") or []
-        except (OSError, IndexError, UnicodeDecodeError):
-            return None
-        if not names:
-            return None
-    lines = []
-    for name in names:
-        if not name.replace("-", "").replace("_", "").isalnum() or not name.islower():
-            return None
-        lock = os.path.join(root, "pylock.toml" if name == "default" else f"pylock.{name}.toml")
-        try:
-            body, content = split_content_hash(read_text(lock))
-        except (OSError, UnicodeDecodeError):
-            return None
-        files = recorded_list(body, "input-files")
-        if content is None or not files or body_hash(body) != content:
-            return None
-        if recorded(body, "files-hash") != files_hash(root, files):
-            return None
-        lines.append(f"{os.path.basename(lock)}: fresh\n")
-    sys.stderr.write("".join(lines))
-    return 0
-
-
-def _python_version_file(root: str) -> str | None:
-    from pitstop.discovery import python_version_request
-    from pitstop.reading import UnreadableFile
-
-    try:
-        return python_version_request(root)
-    except UnreadableFile:
-        raise ValueError("unreadable .python-version: the normal path reports it") from None
+    if name.startswith("run "):
+        return _exec(cmd, entry)
+    sys.stdout.write(str(entry.get("stdout", "")))
+    sys.stderr.write(str(entry.get("stderr", "")))
+    sys.stdout.flush()
+    code = entry.get("code", 0)
+    return code if isinstance(code, int) else None
 
 
 def _exec(cmd: list[str], entry: Mapping[str, object]) -> int | None:
@@ -226,56 +177,128 @@ def _exec(cmd: list[str], entry: Mapping[str, object]) -> int | None:
     try:
         os.execvpe(argv[0], argv, env)  # noqa: S606 - an argv list, no shell
     except OSError:
-        return None  # not found or not executable: the normal path reports it
+        return None  # not found or not executable: the full path reports it
 
 
+# -- the lock's raw inputs ----------------------------------------------------------------
+def _inputs_digest(root: str, inputs: Mapping[str, object]) -> str | None:
+    """``sha256`` over the raw values the selected locks depend on: the env tables and the
+    top-level settings (not other envs' tables, nor unrelated pyproject tables), the
+    project's dependency metadata, ``.python-version``, the requirement files (every nested
+    include was listed when recorded: a new include changes its includer's bytes) and the
+    locks' bytes. None when anything cannot be read (the full path decides)."""
+    import hashlib
+
+    from pitstop.reading import read_bytes  # bounded: a lock may be a symlink to /dev/zero
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        pyproject: dict[str, object] = {}
+        path = os.path.join(root, "pyproject.toml")
+        if os.path.isfile(path):
+            pyproject = tomllib.loads(read_bytes(path).decode("utf-8"))
+        config = os.path.join(root, "pitstop.toml")
+        if os.path.isfile(config):
+            tool = tomllib.loads(read_bytes(config).decode("utf-8"))
+        else:
+            tool = pyproject["tool"]["pitstop"]  # type: ignore[index]
+        envs = dict(tool.get("envs") or {})
+        project = dict(pyproject.get("project") or {})  # type: ignore[call-overload]
+        data: list[object] = [
+            {k: v for k, v in tool.items() if k != "envs"},
+            [envs.get(n) for n in inputs["envs"]],  # type: ignore[attr-defined]
+            sorted((n, str(t.get("kind", "managed"))) for n, t in envs.items())
+            if inputs.get("all")
+            else None,
+            [project.get(k) for k in ("name", "dependencies", "optional-dependencies", "requires-python")],
+            pyproject.get("dependency-groups"),
+        ]
+        digest = hashlib.sha256(_canon(data).encode("utf-8"))
+        for name in [os.path.join(root, ".python-version"), *inputs["files"]]:  # type: ignore[misc]
+            digest.update(b"\0" + name.encode("utf-8") + b"\0")
+            if os.path.lexists(name):
+                digest.update(read_bytes(name))
+            else:
+                digest.update(b"\0missing")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        return None
+    return digest.hexdigest()
+
+
+def _canon(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_canon(value[k])}" for k in sorted(value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_canon(v) for v in value) + "]"
+    return repr(value)
+
+
+# -- record -----------------------------------------------------------------------------
 def record(
-    root: Path,
-    key: str,
-    *,
-    files: Iterable[str | os.PathLike[str]],
-    stdout: str = "",
-    stderr: str = "",
-    code: int = 0,
-    extra: Mapping[str, str] | None = None,
-) -> None:
-    """Remember that ``key`` answered this way given these files (best effort)."""
-    answer: dict[str, object] = {"stdout": stdout, "stderr": stderr, "code": code, **dict(extra or {})}
-    record_all(root, {key: answer}, files=files)
-
-
-def record_all(
-    root: Path,
+    root: str | os.PathLike[str],
     answers: Mapping[str, Mapping[str, object]],
     *,
-    files: Iterable[str | os.PathLike[str]],
+    files: Iterable[str | os.PathLike[str]] = (),
+    create: bool = False,
 ) -> None:
-    """Remember several answers (key -> stdout/stderr/code/...) given the same files, with
-    one stat pass and one write of the cache (best effort)."""
+    """Remember answers (key -> ``stdout``/``stderr``/``code`` and extra data) given the files
+    that decided them (best effort), with one stat pass and one write of the cache.
+
+    An answer may carry its own ``files`` (else ``files`` is used) and ``lock_inputs``
+    (``{"envs": [...], "all": bool, "files": [...]}``), which lets a lock answer outlive a
+    re-stat while the raw inputs hash the same. The cache lives in the default env store
+    (``.pitstop``) and is only created there with ``create`` (commands that write)."""
     import contextlib
+
+    if not answers:
+        return
+    root = str(root)
+    path = os.path.join(root, CACHE)
+    store = os.path.dirname(os.path.dirname(path))
+    if not os.path.isdir(store):
+        if not create:
+            return
+        from pathlib import Path
+
+        from pitstop.store import ensure_location  # .gitignore "*" and CACHEDIR.TAG
+
+        try:
+            ensure_location(Path(store))
+        except OSError:
+            return
+    cache = _load(root) or {"schema": SCHEMA, "root": root, "entries": {}}
+    env = snapshot()
+    stats: dict[str, list[int] | None] = {}
+    digests: dict[str, str | None] = {}
+    shared = [str(f) for f in files]
+    for name, answer in answers.items():
+        entry: dict[str, object] = {"stdout": "", "stderr": "", "code": 0, **dict(answer)}
+        own = entry.pop("files", None)
+        names = sorted({str(f) for f in (own if isinstance(own, (list, tuple)) else shared)})
+        for f in names:
+            if f not in stats:
+                stats[f] = _stat(f)
+        entry["env"] = env
+        entry["stats"] = {f: stats[f] for f in names}
+        spec = entry.pop("lock_inputs", None)
+        if isinstance(spec, dict):
+            inputs = {
+                "envs": list(spec.get("envs", ())),
+                "all": bool(spec.get("all")),
+                "files": sorted({str(f) for f in spec.get("files", ())}),
+            }
+            token = _canon(inputs)
+            if token not in digests:
+                digests[token] = _inputs_digest(root, inputs)
+            if digests[token] is not None:
+                entry["inputs"], entry["digest"] = inputs, digests[token]
+        cache["entries"][name] = entry  # type: ignore[index]
     from pathlib import Path
 
     from pitstop.fsutil import atomic_write_bytes
 
-    path = Path(root) / CACHE
-    if not path.parent.parent.is_dir():
-        return  # only in the default env store, which exists once an env was built
-    try:
-        cache = marshal.loads(path.read_bytes())  # noqa: S302 - see try_fast
-        if cache.get("schema") != SCHEMA or cache.get("root") != str(root):
-            raise ValueError
-    except (OSError, ValueError, EOFError, TypeError, AttributeError):
-        cache = {"schema": SCHEMA, "root": str(root), "entries": {}}
-    stats = {str(f): _stat(str(f)) for f in sorted({str(f) for f in files})}
-    env = snapshot()
-    for key, answer in answers.items():
-        cache["entries"][key] = {
-            "env": env,
-            "stats": stats,
-            "stdout": "",
-            "stderr": "",
-            "code": 0,
-            **dict(answer),
-        }
     with contextlib.suppress(OSError):  # a cache: never worth failing a command for
-        atomic_write_bytes(path, marshal.dumps(cache))
+        atomic_write_bytes(Path(path), marshal.dumps(cache))

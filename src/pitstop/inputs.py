@@ -39,10 +39,17 @@ class Inputs:
     warnings: tuple[str, ...]
     hash: str
     files: tuple[str, ...] = ()
+    python_source: str = "python"
+    interpreter_request: str = ""
 
     @property
     def request(self) -> PythonRequest:
-        """The parsed python request."""
+        """The request that picks the env's interpreter (SPEC §2 default order)."""
+        return parse_request(self.interpreter_request or self.python)
+
+    @property
+    def lock_request(self) -> PythonRequest:
+        """The request the lock is resolved for (never the interpreter running pitstop)."""
         return parse_request(self.python)
 
 
@@ -57,8 +64,34 @@ def project_dependencies(meta: Mapping[str, Any]) -> list[str]:
     return list(deps)
 
 
+# The lock's range when nothing names one: the lowest Python pitstop itself supports, so a
+# lock never depends on which interpreter happened to run `pitstop lock` (SPEC §5 Locks).
+DEFAULT_LOCK_PYTHON = ">=3.10"
+# Where the lock's python range came from, as said in messages.
+SOURCES = {
+    "python": "the python setting",
+    "requires-python": "project.requires-python",
+    ".python-version": ".python-version",
+    "default": f"pitstop's default {DEFAULT_LOCK_PYTHON} (no python, requires-python or .python-version)",
+}
+
+
+def lock_python(project: Project, env: EnvSpec) -> tuple[str, str]:
+    """(request the lock is resolved for, its source): the ``python`` setting, else
+    ``project.requires-python``, else ``.python-version``, else :data:`DEFAULT_LOCK_PYTHON`."""
+    if env.settings.python:
+        return env.settings.python, "python"
+    requires = (project.pyproject.get("project") or {}).get("requires-python")
+    if isinstance(requires, str) and requires.strip():
+        return requires, "requires-python"
+    if project.python_version_file:
+        return project.python_version_file, ".python-version"
+    return DEFAULT_LOCK_PYTHON, "default"
+
+
 def python_request(project: Project, env: EnvSpec) -> str:
-    """The env's python request: the setting, else .python-version, requires-python, running."""
+    """The env's interpreter request: the setting, else .python-version, requires-python,
+    else the interpreter running pitstop (SPEC §2)."""
     if env.settings.python:
         return env.settings.python
     if project.python_version_file:
@@ -130,8 +163,11 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
             warnings.append(f"libraries.{import_name}: {import_name} is in the standard library; skipped")
         else:
             reqs.append(req)
-    python = python_request(project, env)
+    python, python_source = lock_python(project, env)
     parse_request(python, where=f"{where} python")
+    interpreter = python_request(project, env)
+    if interpreter != python:
+        parse_request(interpreter, where=f"{where} python")
     settings = env.settings
     index: dict[str, object] = {
         "index-url": redact_url(settings.index_url) if settings.index_url else None,
@@ -163,4 +199,6 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
         warnings=tuple(warnings),
         hash=inputs_hash(hashed),
         files=tuple(str(p) for p in read),
+        python_source=python_source,
+        interpreter_request=interpreter,
     )

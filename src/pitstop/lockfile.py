@@ -66,9 +66,34 @@ class LockStatus:
 
 def content_hash(body: str) -> str:
     """``sha256:`` of a lock's text without its ``content-hash`` line."""
-    from pitstop._sources import body_hash
+    import hashlib
 
-    return body_hash(body)
+    return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def split_content_hash(text: str) -> tuple[str, str | None]:
+    """(body without the ``content-hash`` line, the recorded hash or None)."""
+    marker = '\ncontent-hash = "'
+    at = text.rfind(marker)
+    if at < 0:
+        return text, None
+    end = text.find("\n", at + 1)
+    line = text[at + 1 : end if end >= 0 else len(text)]
+    value = line[len('content-hash = "') : -1] if line.endswith('"') else ""
+    if not value.startswith("sha256:") or len(value) != 71:
+        return text, None
+    return text[: at + 1] + (text[end + 1 :] if end >= 0 else ""), value
+
+
+def recorded(body: str, key: str) -> str | None:
+    """The value of a top-level ``key = "..."`` line of ``[tool.pitstop]`` in a lock body."""
+    marker = f'\n{key} = "'
+    at = body.rfind(marker)
+    if at < 0:
+        return None
+    start = at + len(marker)
+    end = body.find('"', start)
+    return body[start:end] if end > start else None
 
 
 def status(path: Path, inputs_hash: str) -> LockStatus:
@@ -84,8 +109,6 @@ def status(path: Path, inputs_hash: str) -> LockStatus:
         text = raw.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError:
         return LockStatus(path, "modified", "not UTF-8")
-    from pitstop._sources import recorded, split_content_hash
-
     body, recorded_hash = split_content_hash(text)
     if recorded_hash is None:
         return LockStatus(path, "modified", "no pitstop content-hash")
@@ -209,6 +232,26 @@ def from_uv(data: Mapping[str, Any], *, uv_dir: Path, lock_dir: Path) -> list[di
             pkg["vcs"] = {**pkg["vcs"], "url": redact_url(pkg["vcs"]["url"])}
         packages.append(pkg)
     return packages
+
+
+def with_index(packages: Sequence[Mapping[str, Any]], origins: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Packages with PEP 751 ``index`` (credentials stripped) for those whose files were
+    downloaded from an index: installers then treat them as index packages and use their
+    caches, instead of re-fetching each file as a bare URL."""
+    from packaging.utils import canonicalize_name
+
+    from pitstop.requirements import redact_url
+
+    out = []
+    for package in packages:
+        pkg = dict(package)
+        origin = origins.get(canonicalize_name(str(pkg.get("name", ""))))
+        files = [*(pkg.get("wheels") or []), pkg.get("sdist") or {}]
+        remote = any(isinstance(f, Mapping) and "://" in str(f.get("url", "")) for f in files)
+        if origin and remote and "index" not in pkg:
+            pkg["index"] = redact_url(origin)
+        out.append(pkg)
+    return out
 
 
 def _relative(path: Path, base: Path) -> str:

@@ -6,16 +6,16 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pitstop import lockfile
 from pitstop.config import EnvSpec, Project
-from pitstop.errors import CommandError, InterpreterNotFound, NotReadyError, ProvisionError
+from pitstop.errors import CommandError, InterpreterNotFound, NotReadyError, ProvisionError, env_flag
 from pitstop.inputs import Inputs, collect
 from pitstop.output import Reporter
-from pitstop.python_request import running_version
 from pitstop.runtime import Runtimes
 
 _LOWER_BOUND = re.compile(r"(?:>=|==|~=)\s*(\d+\.\d+)")
@@ -32,8 +32,11 @@ class LockResult:
 
 
 def resolution_python(inputs: Inputs, runtimes: Runtimes) -> tuple[str, str, str]:
-    """(interpreter path for uv, ``--python-version`` lower bound, lock ``requires-python``)."""
-    request = inputs.request
+    """(interpreter path for uv, ``--python-version`` lower bound, lock ``requires-python``).
+
+    The range comes from the lock's request alone (:func:`pitstop.inputs.lock_python`); the
+    interpreter handed to uv only runs builds, so the lock does not depend on it."""
+    request = inputs.lock_request
     interpreter: str | None = None
     version: str | None = None
     if request.path:
@@ -42,7 +45,7 @@ def resolution_python(inputs: Inputs, runtimes: Runtimes) -> tuple[str, str, str
     else:
         bounds = _LOWER_BOUND.findall(request.specifier)
         try:
-            interp = runtimes.find(request)
+            interp = runtimes.find(inputs.request)
             interpreter = interp.path
             version = interp.identity.version
         except InterpreterNotFound:
@@ -50,7 +53,8 @@ def resolution_python(inputs: Inputs, runtimes: Runtimes) -> tuple[str, str, str
                 raise
         if bounds:
             version = min(bounds, key=lambda v: tuple(int(p) for p in v.split(".")))
-    assert version is not None
+    if version is None:  # pragma: no cover - find() raised above
+        raise InterpreterNotFound(f"no interpreter for python = {inputs.python!r}")
     short = ".".join(version.split(".")[:2])
     return interpreter or sys.executable, short, request.requires_python(version)
 
@@ -140,18 +144,79 @@ def lock_env(
     upgrade_packages: Sequence[str] = (),
     reason: str = "",
 ) -> LockResult:
-    """Resolve ``env`` and write its lock if the result differs from what is on disk."""
-    from pitstop import _toml
-    from pitstop.process import run, scrubbed_env
-    from pitstop.uvbin import find_uv
+    """Resolve ``env`` and write its lock if the result differs from what is on disk.
 
+    A fresh lock is left alone without running uv (unless upgrading), like ``uv lock``."""
     if env.kind != "managed":
         raise NotReadyError(f"env {env.name!r} is {env.kind}; only managed envs have locks")
     inputs = collect(project, env)
     for warning in inputs.warnings:
         reporter.warn(warning)
-    interpreter, version, requires_python = resolution_python(inputs, runtimes)
     path = project.lock_path(env)
+    old = _pins(path)
+    if upgrade_packages:
+        _check_upgrade_names(upgrade_packages, inputs, old, env=env, lock_name=path.name)
+    elif not upgrade:
+        current = lockfile.status(path, inputs.hash)
+        if current.fresh and not _runtime_differs(path, inputs, runtimes):
+            reporter.step(f"{path.name}: fresh, nothing to resolve")
+            return LockResult(env=env.name, path=path, changed=False, packages=_count(path))
+        if not reason:
+            why = relock_reason(current, inputs) if not current.fresh else "the runtime changed"
+            reason = f" ({why})"
+    packages, requires_python, interpreter = _resolve(
+        project,
+        env,
+        inputs,
+        runtimes=runtimes,
+        reporter=reporter,
+        path=path,
+        upgrade=upgrade,
+        upgrade_packages=upgrade_packages,
+        reason=reason,
+    )
+    tool: dict[str, object] = {}
+    if not inputs.lock_request.path:
+        tool["python"] = inputs.python
+    tool["requirements"] = list(inputs.requirements)
+    if inputs.constraints:
+        tool["constraints"] = list(inputs.constraints)
+    if inputs.install_project:
+        tool["install-project"] = True
+    if inputs.lock_runtime == "exact":
+        tool["runtime"] = runtimes.identify(interpreter).identity.portable()
+    tool["inputs-hash"] = inputs.hash
+    text = lockfile.render(
+        packages=packages,
+        requires_python=requires_python,
+        environments=inputs.environments,
+        tool=tool,
+    )
+    changed = _write_if_changed(path, text)
+    reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {len(packages)} packages")
+    for line in moved_pins(old, _pins_of(packages)):
+        reporter.step(f"  {line}")
+    return LockResult(env=env.name, path=path, changed=changed, packages=len(packages))
+
+
+def _resolve(
+    project: Project,
+    env: EnvSpec,
+    inputs: Inputs,
+    *,
+    runtimes: Runtimes,
+    reporter: Reporter,
+    path: Path,
+    upgrade: bool,
+    upgrade_packages: Sequence[str],
+    reason: str,
+) -> tuple[list[dict[str, Any]], str, str]:
+    """Run uv: (portable packages with ``index``, requires-python, interpreter used)."""
+    from pitstop import _toml
+    from pitstop.process import run, scrubbed_env
+    from pitstop.uvbin import find_uv
+
+    interpreter, version, requires_python = resolution_python(inputs, runtimes)
     count = len(inputs.requirements) + (1 if inputs.install_project else 0)
     reporter.step(f"locking {env.name}: {count} requirements{reason}")
     with tempfile.TemporaryDirectory(prefix="pitstop-lock-") as tmp:
@@ -164,25 +229,19 @@ def lock_env(
         out = work / "pylock.toml"
         if path.is_file() and not upgrade and _usable(path):
             shutil.copyfile(path, out)  # uv keeps the pins it finds there (stable re-locks)
-        argv = [
-            find_uv(),
-            "pip",
-            "compile",
+        common = [
             str(req_in),
-            "--format",
-            "pylock.toml",
             "--universal",
-            "--generate-hashes",
             "--no-header",
             "--no-config",
             "--python",
             interpreter,
             "--python-version",
             version,
-            "-o",
-            str(out),
             *uv_index_args(project, env),
         ]
+        argv = [find_uv(), "pip", "compile", "--format", "pylock.toml", "--generate-hashes", "-o", str(out)]
+        argv += common
         if inputs.constraints:
             cons = work / "constraints.txt"
             cons.write_text("".join(f"{c}\n" for c in rendered(inputs.constraints)), encoding="utf-8")
@@ -203,45 +262,61 @@ def lock_env(
             ) from None
         data = _toml.loads(out.read_text(encoding="utf-8"), source=out)
         packages = lockfile.from_uv(data, uv_dir=work, lock_dir=path.parent)
-    tool: dict[str, object] = {
-        "schema": lockfile.SCHEMA,
-        "env": env.name,
-    }
-    if not inputs.request.path:
-        tool["python"] = inputs.python
-    tool["requirements"] = list(inputs.requirements)
-    if inputs.constraints:
-        tool["constraints"] = list(inputs.constraints)
-    if inputs.install_project:
-        tool["install-project"] = True
-    if inputs.lock_runtime == "exact":
-        interp = runtimes.identify(interpreter)
-        tool["runtime"] = interp.identity.portable()
-    from pitstop._sources import files_hash, sources_hash
+        if any(_remote(p) for p in packages):
+            origins = _index_origins(project, env, inputs, work, common, packages)
+            packages = lockfile.with_index(packages, origins)
+    return packages, requires_python, interpreter
 
-    names = _input_files(project, inputs)
-    if names is not None:
-        tool["input-files"] = names
-        tool["files-hash"] = files_hash(str(project.root), names)
-        # With unchanged input files, `lock --check --all` knows every env from any lock.
-        tool["managed-envs"] = sorted(e.name for e in project.envs.values() if e.kind == "managed")
-    tool["sources-hash"] = sources_hash(
-        root=str(project.root),
-        tool=project.tool,
-        pyproject=project.pyproject,
-        env=env.name,
-        python_version_file=project.python_version_file,
+
+def _remote(package: Mapping[str, Any]) -> bool:
+    """Whether a package's files come from a URL (an index or a remote find-links page)."""
+    files = [*(package.get("wheels") or []), package.get("sdist") or {}]
+    return any(
+        isinstance(f, Mapping) and str(f.get("url", "")).startswith(("https://", "http://")) for f in files
     )
-    tool["inputs-hash"] = inputs.hash
-    text = lockfile.render(
-        packages=packages,
-        requires_python=requires_python,
-        environments=inputs.environments,
-        tool=tool,
+
+
+def _index_origins(
+    project: Project,
+    env: EnvSpec,
+    inputs: Inputs,
+    work: Path,
+    common: Sequence[str],
+    packages: Sequence[Mapping[str, Any]],
+) -> dict[str, str]:
+    """name -> index URL each package was found on. ``uv pip compile --format pylock.toml``
+    leaves PEP 751 ``index`` out, so ask uv again for its index annotations, with the
+    pins just resolved as constraints (the same resolution, from uv's warm cache)."""
+    from pitstop.process import run, scrubbed_env
+    from pitstop.uvbin import find_uv
+
+    versions: dict[str, set[str]] = {}
+    for package in packages:
+        if package.get("version"):
+            versions.setdefault(str(package["name"]), set()).add(str(package["version"]))
+    pins = work / "pins.txt"
+    pins.write_text(
+        "".join(f"{n}=={next(iter(v))}\n" for n, v in sorted(versions.items()) if len(v) == 1)
+        + "".join(f"{c}\n" for c in rendered(inputs.constraints)),
+        encoding="utf-8",
     )
-    changed = _write_if_changed(path, text)
-    reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {len(packages)} packages")
-    return LockResult(env=env.name, path=path, changed=changed, packages=len(packages))
+    argv = [
+        find_uv(),
+        "pip",
+        "compile",
+        "--emit-index-annotation",
+        "--no-annotate",
+        "--quiet",
+        "--constraint",
+        str(pins),
+    ]
+    argv += [*common, "-o", str(work / "origins.txt")]
+    try:
+        run(argv, env=scrubbed_env(), cwd=project.root)
+        text = (work / "origins.txt").read_text(encoding="utf-8")
+    except (CommandError, OSError):
+        return {}  # `index` is a SHOULD in PEP 751: a lock without it still installs
+    return parse_index_annotations(text)
 
 
 def rendered(requirements: Sequence[str]) -> list[str]:
@@ -267,29 +342,119 @@ def _local_path(path: Path) -> str:
     return text
 
 
-def _input_files(project: Project, inputs: Inputs) -> list[str] | None:
-    """Project-relative files the inputs were read from, or None when they are not enough to
-    decide freshness (a python request taken from the running interpreter, odd names)."""
-    import os
+def parse_index_annotations(text: str) -> dict[str, str]:
+    """``name==version`` lines followed by ``# from URL`` (uv's ``--emit-index-annotation``)."""
+    from packaging.utils import canonicalize_name
 
-    if (
-        inputs.python == running_version()
-        and not project.python_version_file
-        and not (project.pyproject.get("project") or {}).get("requires-python")
-        and not any(e.settings.python for e in project.envs.values())
-    ):
-        return None
-    paths = [project.config_file, project.root / "pyproject.toml", project.root / ".python-version"]
-    paths += [Path(f) for f in inputs.files]
-    names: list[str] = []
-    for path in paths:
-        name = os.path.relpath(path, project.root).replace(os.sep, "/")
-        if name.startswith("../") or '"' in name or "\\" in name or name in names:
-            if name in names:
-                continue
-            return None
-        names.append(name)
-    return names
+    origins: dict[str, str] = {}
+    name = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if line and not line[0].isspace() and not line.startswith("#") and "==" in line:
+            name = canonicalize_name(line.split("==", 1)[0].split("[", 1)[0].strip())
+        elif stripped.startswith("# from ") and name:
+            url = stripped[len("# from ") :].strip()
+            if url.startswith(("https://", "http://")):
+                origins[name] = url
+    return origins
+
+
+def _pins(path: Path) -> dict[str, set[str]]:
+    """name -> versions pinned in the lock at ``path`` (empty when missing or unreadable)."""
+    try:
+        return _pins_of(lockfile.read(path).packages)
+    except NotReadyError:
+        return {}
+
+
+def _pins_of(packages: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
+    pins: dict[str, set[str]] = {}
+    for package in packages:
+        pins.setdefault(str(package.get("name")), set()).add(str(package.get("version", "(source tree)")))
+    return pins
+
+
+def moved_pins(old: Mapping[str, set[str]], new: Mapping[str, set[str]]) -> list[str]:
+    """Human lines for what changed between two locks: ``name 1.0 → 1.1``, ``+name 2.0``."""
+    lines = []
+    for name in sorted(set(old) | set(new)):
+        before, after = sorted(old.get(name, ())), sorted(new.get(name, ()))
+        if before == after:
+            continue
+        if not before:
+            lines.append(f"+{name} {', '.join(after)}")
+        elif not after:
+            lines.append(f"-{name} {', '.join(before)}")
+        else:
+            lines.append(f"{name} {', '.join(before)} → {', '.join(after)}")
+    return lines
+
+
+def _check_upgrade_names(
+    names: Sequence[str], inputs: Inputs, old: Mapping[str, set[str]], *, env: EnvSpec, lock_name: str
+) -> None:
+    from packaging.utils import InvalidName, canonicalize_name
+
+    from pitstop.errors import UsageError
+    from pitstop.requirements import names as requirement_names
+
+    known = {canonicalize_name(n) for n in old} | requirement_names(inputs.requirements)
+    for raw in names:
+        try:
+            valid = canonicalize_name(raw, validate=True) in known
+        except InvalidName:
+            valid = False
+        if not valid:
+            flag = env_flag(env.name)
+            raise UsageError(
+                f"--upgrade {raw!r}: no such package in {lock_name} or the requirements of {env.table}",
+                fix=f"run: pitstop lock{flag} --upgrade  (every package), or name one of: "
+                + ", ".join(sorted(known)[:12]),
+            )
+
+
+def _runtime_differs(path: Path, inputs: Inputs, runtimes: Runtimes) -> bool:
+    """With ``lock-runtime = "exact"``: the recorded runtime is not this machine's."""
+    if inputs.lock_runtime != "exact":
+        return False
+    try:
+        recorded = lockfile.read(path).tool.get("runtime")
+        interpreter, _, _ = resolution_python(inputs, runtimes)
+        return bool(recorded != runtimes.identify(interpreter).identity.portable())
+    except (NotReadyError, OSError):
+        return True
+
+
+def _count(path: Path) -> int:
+    try:
+        return path.read_text(encoding="utf-8").count("\n[[packages]]\n")
+    except (OSError, UnicodeDecodeError):
+        return 0
+
+
+def relock_reason(lock: lockfile.LockStatus, inputs: Inputs) -> str:
+    """Why ``lock`` must be re-made, for messages: requirements +added/-removed, or the
+    python range with where it came from (a changed runtime is named as the reason)."""
+    if lock.state == "missing":
+        return "no lock yet"
+    if lock.state == "modified":
+        return f"{lock.path.name} was edited by hand"
+    try:
+        old = lockfile.read(lock.path)
+    except NotReadyError:
+        return "the lock is unreadable"
+    before, after = set(old.requirements), set(inputs.requirements)
+    changes = [f"+{r}" for r in sorted(after - before)] + [f"-{r}" for r in sorted(before - after)]
+    old_python = old.tool.get("python")
+    if old_python and old_python != inputs.python:
+        from pitstop.inputs import SOURCES
+
+        changes.append(f"python {old_python} → {inputs.python} (from {SOURCES[inputs.python_source]})")
+    return (
+        "requirements " + " ".join(changes)
+        if changes and changes[0][0] in "+-"
+        else (", ".join(changes) if changes else "settings changed")
+    )
 
 
 def _usable(path: Path) -> bool:

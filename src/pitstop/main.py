@@ -80,6 +80,11 @@ def _parser() -> object:
         envs,
         policy,
     )
+    setup.add_argument(
+        "--frozen",
+        action="store_true",
+        help="install from the locks as committed; never write a lock (a stale one is a warning)",
+    )
     check = add("check", "read-only status of envs", envs, policy)
     check.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     for command in (setup, check):

@@ -12,24 +12,13 @@ from types import FrameType
 
 from pitstop import _testing, lockfile, state, swap
 from pitstop.config import EnvSpec, Project
+from pitstop.environment import Environment
 from pitstop.errors import Fix, NotReadyError, ProvisionError, env_flag
 from pitstop.identity import Interpreter, RuntimeIdentity
 from pitstop.inputs import Inputs, collect
 from pitstop.output import Reporter
 from pitstop.policy import Policy
 from pitstop.runtime import Runtimes
-
-
-@dataclass(frozen=True, slots=True)
-class Environment:
-    """A ready managed env."""
-
-    name: str
-    path: Path
-    python: Path
-    bin_dir: Path
-    identity: RuntimeIdentity | None
-    generation: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +131,13 @@ class Provisioner:
         return files
 
     # -- ensure ---------------------------------------------------------------------------
-    def ensure(self, env: EnvSpec, *, build: bool = True) -> Environment:
+    def ensure(self, env: EnvSpec, *, build: bool = True, relock: bool = True) -> Environment:
         """Make ``env`` ready per policy and return it.
 
         Dev: re-lock a missing or stale lock and rebuild a missing or stale env. Strict:
         the lock must be fresh; with ``build`` (``setup``) the env is installed exactly from
-        it, without ``build`` (``run``, ``ensure()``) it must already be ready.
+        it, without ``build`` (``run``, ``ensure()``) it must already be ready. Without
+        ``relock`` (the post-checkout hook) a lock that is not fresh is never rewritten.
         """
         if env.kind != "managed":
             raise NotReadyError(f"env {env.name!r} is {env.kind}; pitstop does not build it")
@@ -166,6 +156,14 @@ class Provisioner:
         if ready.held is not None and build:
             swap.release(self.project.store(env))
         if not ready.lock.fresh or self._exact_runtime_mismatch(env, inputs, ready):
+            if not relock:
+                from pitstop.locking import relock_reason
+
+                why = relock_reason(ready.lock, inputs) if not ready.lock.fresh else "the runtime changed"
+                raise NotReadyError(
+                    f"{ready.lock.path.name} is not fresh ({why}); env {env.name!r} left as it is",
+                    fix=Fix(("lock", *env_flag(env.name).split())),
+                )
             ready = self._relock(env, inputs, ready)
         if ready.ready and not ready.pending:
             if build:  # `setup` on a ready env: delete what a command killed mid-sweep left
@@ -238,7 +236,9 @@ class Provisioner:
         return recorded != current
 
     def _relock(self, env: EnvSpec, inputs: Inputs, ready: Readiness) -> Readiness:
-        why = _relock_reason(ready.lock, inputs) if not ready.lock.fresh else "the runtime changed"
+        from pitstop.locking import relock_reason
+
+        why = relock_reason(ready.lock, inputs) if not ready.lock.fresh else "the runtime changed"
         if self.policy.strict:
             raise NotReadyError(
                 f"{ready.lock.describe() if not ready.lock.fresh else why} ({self.policy.describe()})",
@@ -416,27 +416,6 @@ def _shown(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def _relock_reason(lock: lockfile.LockStatus, inputs: Inputs) -> str:
-    if lock.state == "missing":
-        return "no lock yet"
-    if lock.state == "modified":
-        return f"{lock.path.name} was edited by hand"
-    try:
-        old = lockfile.read(lock.path)
-    except NotReadyError:
-        return "the lock is unreadable"
-    before, after = set(old.requirements), set(inputs.requirements)
-    changes = [f"+{r}" for r in sorted(after - before)] + [f"-{r}" for r in sorted(before - after)]
-    old_python = old.tool.get("python")
-    if old_python and old_python != inputs.python:
-        changes.append(f"python {old_python} → {inputs.python}")
-    return (
-        "requirements " + " ".join(changes)
-        if changes and changes[0][0] in "+-"
-        else (", ".join(changes) if changes else "settings changed")
-    )
 
 
 @contextmanager

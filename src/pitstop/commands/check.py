@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pitstop.errors import NOT_READY, READY
 
 if TYPE_CHECKING:
+    from pitstop.config import Project
     from pitstop.kinds.base import Report
     from pitstop.policy import Policy
     from pitstop.session import Session
@@ -84,35 +85,92 @@ def render_text(reports: list[Report]) -> str:
 
 
 def remember(ctx: Session) -> None:
-    """Record the answers of ``check``, ``check --json`` and ``lock --check`` for the fast
-    path, when every env is managed and ready. Called by the commands that write (setup,
-    lock), so that check itself never writes."""
-    from dataclasses import replace
-
-    from pitstop.fastpath import record_all
+    """Record the no-op answers of ``lock`` and ``lock --check`` (every form: default,
+    ``-e NAME``, ``--all``) when the locks are fresh, and of ``check``/``check --json`` when
+    every env is managed and ready, for the fast path: one stat pass, one cache write.
+    Called after the full path found things in order (setup), so ``check`` never writes."""
+    from pitstop.fastpath import key, record
     from pitstop.kinds import registry
-    from pitstop.policy import for_project
 
-    envs = list(ctx.project.envs.values())
-    if not all(e.kind == "managed" for e in envs):
-        return
-    reports = [registry.validate(ctx.project, env, runtimes=ctx.runtimes) for env in envs]
-    if not all(r.status == "ok" for r in reports):
-        return
     project = ctx.project
-    policy = for_project(project)  # what a plain `check --json` reports, whatever this command's flags
-    prov = replace(ctx, policy=policy).provisioner()
-    files = [f for env in envs for f in prov.fingerprint(env)]
-    # One stat pass, one write. `lock --check` without -e/--all checks the default env only.
-    record_all(
-        project.root,
-        {
-            "check": {"stdout": render_text(reports)},
-            "check --json": {"stdout": render_json(ctx, reports, policy)},
-            "lock --check": {"stderr": "pylock.toml: fresh\n"},
-        },
-        files=files,
-    )
+    envs = list(project.envs.values())
+    answers = lock_answers(project)
+    if all(e.kind == "managed" for e in envs):
+        reports = [registry.validate(project, env, runtimes=ctx.runtimes) for env in envs]
+        if all(r.status == "ok" for r in reports):
+            from dataclasses import replace
+
+            from pitstop.policy import for_project
+
+            policy = for_project(project)  # what a plain `check --json` reports, whatever the flags
+            prov = replace(ctx, policy=policy).provisioner()
+            files = [f for env in envs for f in prov.fingerprint(env)]
+            for every in (False, True):
+                answers[key("check", every=every)] = {"stdout": render_text(reports), "files": files}
+                answers[key("check", every=every, flags=["--json"])] = {
+                    "stdout": render_json(ctx, reports, policy),
+                    "files": files,
+                }
+            for env, report in zip(envs, reports, strict=True):
+                answers[key("check", envs=[env.name])] = {"stdout": render_text([report]), "files": files}
+                answers[key("check", envs=[env.name], flags=["--json"])] = {
+                    "stdout": render_json(ctx, [report], policy),
+                    "files": files,
+                }
+    record(project.root, answers)
+
+
+def remember_locks(project: Project, *, create: bool = False) -> None:
+    """Record the answers of ``lock`` and ``lock --check`` (after ``lock`` or a passing
+    ``lock --check``); ``create`` makes the default env store for the cache if needed."""
+    from pitstop.fastpath import record
+
+    if create:
+        top = project.envs["default"].settings
+        create = project.location(top) == project.root / ".pitstop"
+    record(project.root, lock_answers(project), create=create)
+
+
+def lock_answers(project: Project) -> dict[str, dict[str, object]]:
+    """The fast-path answers of ``lock`` and ``lock --check`` for every selection of envs
+    whose locks are all fresh, with the raw inputs (an unrelated edit keeps them valid)."""
+    from pitstop import lockfile
+    from pitstop.fastpath import key
+    from pitstop.inputs import collect
+
+    root = project.root
+    managed = [e for e in project.envs.values() if e.kind == "managed"]
+    fresh: dict[str, tuple[list[str], str, list[str]]] = {}
+    for env in managed:
+        inputs = collect(project, env)
+        path = project.lock_path(env)
+        if inputs.lock_runtime == "exact" or not lockfile.status(path, inputs.hash).fresh:
+            continue
+        warnings = [f"warning: {w}\n" for w in inputs.warnings]
+        fresh[env.name] = ([*inputs.files, str(path)], path.name, warnings)
+    common = [str(project.config_file), str(root / "pyproject.toml"), str(root / ".python-version")]
+    answers: dict[str, dict[str, object]] = {}
+
+    def answer(names: list[str], *, every: bool, envs: list[str]) -> None:
+        if not names or not all(n in fresh for n in names):
+            return
+        files = [f for n in names for f in fresh[n][0]]
+        spec = {"envs": names, "all": every, "files": files}
+        checked = "".join(f"{fresh[n][1]}: fresh\n" for n in names)
+        locked = "".join(f"{''.join(fresh[n][2])}{fresh[n][1]}: fresh, nothing to resolve\n" for n in names)
+        for flags, text in (((), locked), (("--check",), checked)):
+            answers[key("lock", envs=envs, every=every, flags=flags)] = {
+                "stderr": text,
+                "files": [*common, *files],
+                "lock_inputs": spec,
+            }
+
+    if "default" in project.envs and project.envs["default"].kind == "managed":
+        answer(["default"], every=False, envs=[])
+    answer([e.name for e in managed], every=True, envs=[])
+    for env in managed:
+        answer([env.name], every=False, envs=[env.name])
+    return answers
 
 
 def _utf8(stream: object) -> bool:

@@ -27,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
             upgrade=upgrade_all,
             upgrade_packages=tuple(args.upgrade or ()),
         )
-    from pitstop.commands.check import remember
+    from pitstop.commands.check import remember_locks
 
-    remember(ctx)
+    remember_locks(ctx.project, create=True)
     return READY
 
 
@@ -60,4 +60,9 @@ def _check(args: argparse.Namespace) -> int:
             sys.stdout.write(
                 github_annotation(state.describe(), fix=f"run: pitstop lock{flag}", file=shown) + "\n"
             )
-    return NOT_READY if failures else READY
+    if failures:
+        return NOT_READY
+    from pitstop.commands.check import remember_locks
+
+    remember_locks(project)
+    return READY

@@ -58,22 +58,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _remember(args: argparse.Namespace, mode: str, text: str) -> None:
-    """Record the answer for the fast path: default env, managed and ready, no options."""
-    if args.env or args.project or args.verbose or args.quiet or getattr(args, "strict", None) is not None:
+    """Record the answer for the fast path: one env, managed and ready, no other options."""
+    names = list(args.env or [])
+    if (
+        len(names) > 1
+        or args.project
+        or args.verbose
+        or args.quiet
+        or getattr(args, "strict", None) is not None
+    ):
         return
     from pitstop.commands import context
     from pitstop.config import DEFAULT_ENV
-    from pitstop.fastpath import record
+    from pitstop.fastpath import key, record
 
     ctx = context(args, allow_auto=True)
-    env = ctx.project.envs.get(DEFAULT_ENV)
+    env = ctx.project.envs.get(names[0] if names else DEFAULT_ENV)
     if env is None or env.kind != "managed":
         return
     prov = ctx.provisioner()
     state = prov.status(env)
     if state.ready and not state.pending and state.held is None:
-        key = "python" if mode == "text" else f"python --{mode}"
-        record(ctx.project.root, key, files=prov.fingerprint(env), stdout=text)
+        name = key("python", envs=[env.name], flags=[] if mode == "text" else [f"--{mode}"])
+        record(ctx.project.root, {name: {"stdout": text}}, files=prov.fingerprint(env))
 
 
 def render(data: dict[str, Any], mode: str) -> str:

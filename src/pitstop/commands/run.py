@@ -41,17 +41,13 @@ def command_for_env(
     command = registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
     command = replace(command, prefix=str(ready.path))
     report: Report | None = None
-    if getattr(args, "command", "") == "run" and not (args.env or args.project or args.verbose or args.quiet):
+    if getattr(args, "command", "") == "run" and not (args.project or args.verbose or args.quiet):
         state = prov.status(env)
         if state.ready and not state.pending and state.held is None:
-            from pitstop.fastpath import record
+            from pitstop.fastpath import key, record
 
-            record(
-                ctx.project.root,
-                "run",
-                files=prov.fingerprint(env),
-                extra={"bin_dir": str(ready.bin_dir), "venv": str(ready.path)},
-            )
+            answer = {"bin_dir": str(ready.bin_dir), "venv": str(ready.path)}
+            record(ctx.project.root, {key("run", envs=[env.name]): answer}, files=prov.fingerprint(env))
     if with_report:
         from pitstop.kinds.base import Report
 

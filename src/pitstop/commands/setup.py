@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pitstop.errors import NOT_READY, READY
+from pitstop.errors import NOT_READY, READY, NotReadyError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,9 +16,19 @@ def run(args: argparse.Namespace) -> int:
     prov = ctx.provisioner()
     ctx.reporter.detail(prov.policy.describe())
     failed = 0
+    frozen = bool(getattr(args, "frozen", False))
+    skipped = 0
     for env in selected_envs(ctx.project, args):
         if env.kind == "managed":
-            result = prov.ensure(env, build=True)
+            try:
+                result = prov.ensure(env, build=True, relock=not frozen)
+            except NotReadyError as exc:
+                if not frozen:
+                    raise
+                # The post-checkout hook: never write the lock, never fail the checkout.
+                skipped += 1
+                ctx.reporter.warn(f"{exc.message}; {exc.fix}")
+                continue
             ctx.reporter.step(f"ready {env.name}: {result.path}")
             continue
         report = registry.validate(ctx.project, env, runtimes=ctx.runtimes)
@@ -31,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
                 ctx.reporter.warn(f"run: {report.fix}")
         else:
             ctx.reporter.step(f"valid {env.name} ({env.kind}): {report.summary}")
-    if not failed:
+    if not failed and not skipped:
         from pitstop.commands.check import remember
 
         remember(ctx)
