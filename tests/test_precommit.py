@@ -226,20 +226,23 @@ def test_sync_hook_installs_from_the_committed_lock_and_never_writes_it(
     import yaml
 
     manifest = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
-    sync = manifest["pitstop-sync"]
-    argv = shlex.split(sync["entry"])
-    assert argv[0] == "pitstop" and "--frozen" in argv
-    hook = {
-        "id": "pitstop-sync",
-        "name": sync["name"],
-        "entry": shlex.join([sys.executable, "-m", "pitstop", *argv[1:], *sync["args"]]),
-        "language": "system",
-        "pass_filenames": sync["pass_filenames"],
-        "always_run": sync["always_run"],
-        "stages": sync["stages"],
-        "verbose": True,
-    }
-    config = {"default_install_hook_types": sync["stages"], "repos": [{"repo": "local", "hooks": [hook]}]}
+    assert "--frozen" in manifest["pitstop-sync"]["entry"]
+    hooks = []
+    for name in ("pitstop-lock-check", "pitstop-sync"):  # as a user installs them: every stage
+        spec = manifest[name]
+        argv = shlex.split(spec["entry"])
+        assert argv[0] == "pitstop"
+        hook = {
+            "id": name,
+            "name": spec["name"],
+            "entry": shlex.join([sys.executable, "-m", "pitstop", *argv[1:], *spec.get("args", [])]),
+            "language": "system",
+            "verbose": True,
+        }
+        hook.update({k: spec[k] for k in ("pass_filenames", "always_run", "files", "stages") if k in spec})
+        hooks.append(hook)
+    stages = ["pre-commit", *manifest["pitstop-sync"]["stages"]]
+    config = {"default_install_hook_types": stages, "repos": [{"repo": "local", "hooks": hooks}]}
     (locked / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
     git(locked, "add", ".pre-commit-config.yaml")
     git(locked, "commit", "-qm", "pre-commit config")
@@ -249,7 +252,7 @@ def test_sync_hook_installs_from_the_committed_lock_and_never_writes_it(
     git(locked, "checkout", "-qb", "stale")
     pyproject = locked / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "gamma"]'))
-    git(locked, "commit", "-qam", "add gamma, forget the lock")
+    git(locked, "commit", "--no-verify", "-qam", "add gamma, forget the lock")  # a peer skipped the hook
 
     env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 TYPE_CHECKING = False  # see pitstop/__init__.py: ensure()'s fast path imports this module
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -15,38 +17,60 @@ class Environment:
     ``identity`` and marker ``generation``. Immutable.
 
     A plain slotted class rather than a dataclass: ``ensure()`` builds it on its fast path,
-    where importing ``dataclasses`` would cost more than the whole answer. ``identity`` is
-    made from the marker's runtime record when first read, for the same reason.
+    where importing ``dataclasses`` (or even ``pathlib``) would cost more than the whole
+    answer. The paths become ``Path`` objects and ``identity`` a ``RuntimeIdentity`` when
+    first read, for the same reason.
     """
 
-    __slots__ = ("_identity", "bin_dir", "generation", "name", "path", "python")
+    __slots__ = ("_bin_dir", "_identity", "_path", "_python", "generation", "name")
 
     _identity: RuntimeIdentity | Mapping[str, object] | None
+    _path: str
+    _python: str
+    _bin_dir: str
     name: str
-    path: Path
-    python: Path
-    bin_dir: Path
     generation: int
 
     def __init__(
         self,
         *,
         name: str,
-        path: Path,
-        python: Path,
-        bin_dir: Path,
+        path: str | os.PathLike[str],
+        python: str | os.PathLike[str],
+        bin_dir: str | os.PathLike[str],
         identity: RuntimeIdentity | Mapping[str, object] | None,
         generation: int,
     ) -> None:
         for field, value in (
             ("name", name),
-            ("path", path),
-            ("python", python),
-            ("bin_dir", bin_dir),
+            ("_path", os.fspath(path)),
+            ("_python", os.fspath(python)),
+            ("_bin_dir", os.fspath(bin_dir)),
             ("_identity", identity),
             ("generation", generation),
         ):
             object.__setattr__(self, field, value)
+
+    @property
+    def path(self) -> Path:
+        """The env's directory (``<location>/<env>/venv``)."""
+        from pathlib import Path
+
+        return Path(self._path)
+
+    @property
+    def python(self) -> Path:
+        """The env's interpreter."""
+        from pathlib import Path
+
+        return Path(self._python)
+
+    @property
+    def bin_dir(self) -> Path:
+        """The env's scripts directory."""
+        from pathlib import Path
+
+        return Path(self._bin_dir)
 
     @property
     def identity(self) -> RuntimeIdentity | None:
@@ -65,13 +89,13 @@ class Environment:
         raise AttributeError(f"Environment is immutable; cannot set {name!r}")
 
     def _key(self) -> tuple[object, ...]:
-        return (self.name, self.path, self.python, self.bin_dir, self.identity, self.generation)
+        return (self.name, self._path, self._python, self._bin_dir, self.identity, self.generation)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Environment) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.name, self.path, self.generation))
+        return hash((self.name, self._path, self.generation))
 
     def __repr__(self) -> str:
         return (

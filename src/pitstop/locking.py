@@ -194,7 +194,7 @@ def lock_env(
     )
     changed = _write_if_changed(path, text)
     reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {len(packages)} packages")
-    for line in moved_pins(old, _pins_of(packages)):
+    for line in moved_pins(old, _pins_of(packages)) if old else ():
         reporter.step(f"  {line}")
     return LockResult(env=env.name, path=path, changed=changed, packages=len(packages))
 
