@@ -27,9 +27,7 @@ def _marker(root: Path) -> dict[str, object]:
 
 def _respun(text: str) -> str:
     """The same lock with a different (valid) content-hash: a harmless comment added."""
-    from pitstop._sources import split_content_hash
-
-    body, _ = split_content_hash(text)
+    body, _ = lockfile.split_content_hash(text)
     body = body.replace("\n[[packages]]", "\n# rewritten while setup ran\n[[packages]]", 1)
     return body + f'content-hash = "{lockfile.content_hash(body)}"\n'
 
