@@ -53,8 +53,8 @@ FORMS = [
 
 @pytest.mark.parametrize("argv", FORMS)
 def test_fast_answers_equal_the_full_answers(ready: Path, argv: tuple[str, ...]) -> None:
-    # `python` records its answers the first time it runs the full path.
-    assert pitstop(ready, "python").returncode == 0
+    # `python` records its answer the first time it runs the full path.
+    assert pitstop(ready, *argv).returncode == 0
     fast, full = traced(ready, *argv), slow(ready, *argv)
     assert (fast.returncode, fast.stdout, fast.stderr) == (full.returncode, full.stdout, full.stderr)
     assert fast.returncode == 0

@@ -54,7 +54,10 @@ def snapshot() -> dict[str, str]:
 
 # -- keys -------------------------------------------------------------------------------
 def key(command: str, *, envs: Sequence[str] = (), every: bool = False, flags: Sequence[str] = ()) -> str:
-    """The canonical key of a command form: ``check --json -e docs``, ``lock --all``, ..."""
+    """The canonical key of a command form: ``check --json -e docs``, ``lock --all``, ...
+    (``python``, ``run`` and ``ensure`` act on one env, ``default`` unless named)."""
+    if command in ("python", "run", "ensure") and list(envs) == ["default"]:
+        envs = ()
     parts = [command, *sorted(flags)]
     if every:
         parts.append("--all")
@@ -156,7 +159,7 @@ def try_fast(argv: Sequence[str]) -> int | None:
     entry = replay(root, name)
     if entry is None:
         return None
-    if name.startswith("run "):
+    if argv[0] == "run":
         return _exec(cmd, entry)
     sys.stdout.write(str(entry.get("stdout", "")))
     sys.stderr.write(str(entry.get("stderr", "")))
