@@ -142,7 +142,6 @@ def resolve(
             f"resolve(): bad kind config {dict(env)!r}",
             fix=f"use kind plus any of: python, {', '.join(ADOPTED_KEYS)}",
         )
-    from pathlib import Path
 
     root = Path(project) if project is not None else Path.cwd()
     proj = registry.auto_project(root)
