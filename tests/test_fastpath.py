@@ -74,7 +74,13 @@ class Traced:
 
 
 def traced(root: Path, *argv: str) -> Traced:
-    return Traced(pitstop(root, *argv, PYTHONPROFILEIMPORTTIME="1"))
+    # Without coverage's subprocess measurement (.ci/run turns it on): coverage reads its
+    # config from pyproject.toml at start-up, and its imports are not pitstop's.
+    return Traced(
+        pitstop(
+            root, *argv, PYTHONPROFILEIMPORTTIME="1", COVERAGE_PROCESS_START="", COVERAGE_PROCESS_CONFIG=""
+        )
+    )
 
 
 def test_check_never_writes_the_cache(ready: Path) -> None:
