@@ -76,6 +76,8 @@ def test_private_index_with_basic_auth(
     assert any(path.startswith("/files/") and ok for path, ok in requests)
     lock = (root / "pylock.toml").read_text()
     assert f"http://{index.host}/files/beta-1.0-py3-none-any.whl" in lock
+    # The index annotation run needs the credentials too, else the lock silently loses `index`.
+    assert f'index = "{index.url.rstrip("/")}' in lock
     for proc in (first, second):
         assert SECRET not in proc.stdout + proc.stderr
     if installer == "uv":

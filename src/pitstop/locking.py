@@ -264,6 +264,12 @@ def _resolve(
         packages = lockfile.from_uv(data, uv_dir=work, lock_dir=path.parent)
         if any(_remote(p) for p in packages):
             origins = _index_origins(project, env, inputs, work, common, packages)
+            if not origins:
+                reporter.warn(
+                    f"{env.name}: uv did not say which index each package came from; the lock "
+                    "has no `index`, so installers download its wheels again instead of using "
+                    "their cache"
+                )
             packages = lockfile.with_index(packages, origins)
     return packages, requires_python, interpreter
 
@@ -312,7 +318,9 @@ def _index_origins(
     ]
     argv += [*common, "-o", str(work / "origins.txt")]
     try:
-        run(argv, env=scrubbed_env(), cwd=project.root)
+        # The same credentials environment as the resolution itself: a private index that
+        # needs them would otherwise refuse this run and the lock would silently lose `index`.
+        run(argv, env=scrubbed_env(extra=index_environ(project, env, tool="uv")), cwd=project.root)
         text = (work / "origins.txt").read_text(encoding="utf-8")
     except (CommandError, OSError):
         return {}  # `index` is a SHOULD in PEP 751: a lock without it still installs
