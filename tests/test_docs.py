@@ -386,7 +386,7 @@ def test_the_contributor_commands_open_the_readme() -> None:
     block = lines[lines.index("```sh") + 1 : lines.index("```")]
     assert [line.split("#")[0].strip() for line in block] == [
         "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/pitstop setup",
-        ".venv/bin/pitstop run -- python -m pytest -m ''",
+        ".venv/bin/pitstop run -- python -m pytest -m '' -n0",
     ]
     assert lines.index("```sh") <= 2
 
