@@ -8,23 +8,14 @@ from pathlib import Path
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        _discard(tmp)
-        raise
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` so that readers see the old or the
+    new file, never a part; the directory entry is made durable too."""
+    atomic_write_bytes(path, text.encode("utf-8"))
     fsync_dir(path.parent)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Like :func:`atomic_write`, for bytes."""
+    """Write ``data`` to ``path`` atomically (a temporary file, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
