@@ -349,6 +349,11 @@ class _Index:
             def log_message(self, format: str, *args: object) -> None:
                 log.append(self.path)
 
+            def end_headers(self) -> None:
+                if not self.path.endswith(".whl"):  # like real indexes: revalidate every page
+                    self.send_header("Cache-Control", "max-age=0, must-revalidate")
+                super().end_headers()
+
         self.server = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
         )
@@ -414,6 +419,67 @@ def test_index_packages_record_their_index_and_uv_reuses_its_cache(
         venvs.append(len(simple_index.wheel_downloads()) - before)
     assert venvs[0] == 2, simple_index.requests
     assert venvs[1] == 0, "with `index` recorded, uv installs the second env from its cache"
+
+
+def test_index_annotation_run_is_offline_with_one_index_and_the_lock_is_the_same(
+    tmp_path: Path, simple_index: _Index, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one index, the run that learns each package's index reads uv's cache (no request
+    reaches the index) and writes byte for byte the lock the online run writes."""
+    import pitstop.locking
+    import pitstop.process
+
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    real_run = pitstop.process.run
+    annotation_runs: list[tuple[bool, int]] = []  # (offline, requests the index saw)
+
+    def counting_run(argv: list[str], **kwargs: object) -> object:
+        before = len(simple_index.requests)
+        try:
+            return real_run(argv, **kwargs)  # type: ignore[arg-type]
+        finally:
+            if "--emit-index-annotation" in argv:
+                annotation_runs.append(("--offline" in argv, len(simple_index.requests) - before))
+
+    monkeypatch.setattr(pitstop.process, "run", counting_run)
+    locks = []
+    for name, one_index in (("offline", True), ("online", False)):
+        monkeypatch.setattr(pitstop.locking, "single_index", lambda env, one=one_index: one)
+        root = tmp_path / name
+        root.mkdir()
+        (root / "pyproject.toml").write_text(
+            f'[tool.pitstop]\npython = "3.12"\nindex-url = "{simple_index.url}"\n'
+            'requirements = ["beta", "gamma"]\n'
+        )
+        code, _, err = cli("lock", cwd=root)
+        assert code == 0, err
+        locks.append((root / "pylock.toml").read_bytes())
+    assert annotation_runs[0] == (True, 0), "offline: the index saw no request"
+    assert annotation_runs[1][0] is False and annotation_runs[1][1] > 0, "online: uv asked the index again"
+    assert len(annotation_runs) == 2
+    assert locks[0] == locks[1]
+    data = _toml.loads(locks[0].decode(), source=tmp_path / "pylock.toml")
+    assert {p.get("index") for p in data["packages"]} == {simple_index.url}
+
+
+def test_several_sources_keep_the_annotation_run_online(make_project: ProjectFactory) -> None:
+    from pitstop.config import load
+    from pitstop.locking import single_index
+
+    cases = {
+        'index-url = "https://example.invalid/simple"\n': True,
+        "": True,  # the default index alone
+        'extra-index-urls = ["https://example.invalid/b/simple"]\n': False,
+        'find-links = ["https://example.invalid/links/"]\n': False,
+    }
+    for n, (settings, expected) in enumerate(cases.items()):
+        root = make_project(f'requirements = ["beta"]\n{settings}', name=f"p{n}")
+        text = (
+            (root / "pyproject.toml").read_text().replace('find-links = ["../wheels"]\nno-index = true\n', "")
+        )
+        (root / "pyproject.toml").write_text(text)
+        env = load(root).envs["default"]
+        assert single_index(env) is expected, settings
 
 
 _SPELLINGS = ("-r {}", "-r{}", "--requirement={}", "--requirement {}", "-c {}", "--constraint={}")

@@ -293,6 +293,8 @@ def _index_origins(
     """name -> index URL each package was found on. ``uv pip compile --format pylock.toml``
     leaves PEP 751 ``index`` out, so ask uv again for its index annotations, with the
     pins just resolved as constraints (the same resolution, from uv's warm cache)."""
+    from packaging.utils import canonicalize_name
+
     from pitstop.process import run, scrubbed_env
     from pitstop.uvbin import find_uv
 
@@ -317,14 +319,38 @@ def _index_origins(
         str(pins),
     ]
     argv += [*common, "-o", str(work / "origins.txt")]
-    try:
-        # The same credentials environment as the resolution itself: a private index that
-        # needs them would otherwise refuse this run and the lock would silently lose `index`.
-        run(argv, env=scrubbed_env(extra=index_environ(project, env, tool="uv")), cwd=project.root)
-        text = (work / "origins.txt").read_text(encoding="utf-8")
-    except (CommandError, OSError):
-        return {}  # `index` is a SHOULD in PEP 751: a lock without it still installs
-    return parse_index_annotations(text)
+    remote = {canonicalize_name(str(p["name"])) for p in packages if _remote(p)}
+    for offline in (True, False) if single_index(env) else (False,):
+        try:
+            # The same credentials environment as the resolution itself: a private index that
+            # needs them would otherwise refuse this run and the lock would silently lose `index`.
+            run(
+                [*argv, "--offline"] if offline else argv,
+                env=scrubbed_env(extra=index_environ(project, env, tool="uv")),
+                cwd=project.root,
+            )
+            origins = parse_index_annotations((work / "origins.txt").read_text(encoding="utf-8"))
+        except (CommandError, OSError):
+            continue  # offline: something was not cached; online: give up below
+        if not offline or remote <= set(origins):
+            return origins
+    return {}  # `index` is a SHOULD in PEP 751: a lock without it still installs
+
+
+def single_index(env: EnvSpec) -> bool:
+    """Whether every remote package of ``env`` can only come from one index: no extra index
+    and no remote find-links page (local find-links directories need no network).
+
+    Then the annotation run of :func:`_index_origins` is run ``--offline`` first: the
+    resolution just fetched (or revalidated) every index page it needs into uv's cache, and
+    with the pins as constraints the same pages give the same answer without a second round
+    of network revalidation. With several sources uv could, offline, skip one whose page is
+    not cached and name the next one instead, so they always run online. An offline run
+    that fails or leaves a remote package without its index is simply re-run online."""
+    settings = env.settings
+    if settings.no_index or settings.extra_index_urls:
+        return False
+    return not any("://" in link and not link.startswith("file:") for link in settings.find_links)
 
 
 def rendered(requirements: Sequence[str]) -> list[str]:
