@@ -4,7 +4,7 @@
     python benchmarks/fuzz.py config -max_total_time=3600
     python benchmarks/fuzz.py requirements -runs=1000000
 
-Targets: ``config`` (pitstop.toml text through config.load and input collection),
+Targets: ``config`` (pitstop.toml text through config_load.load and input collection),
 ``requirements`` (a requirements file), ``lock`` (lock text through status and read),
 ``request`` (python requests), ``markers`` (the ``environments`` key). Any exception that is
 not pitstop's own error family is a crash, and atheris saves the input that caused it.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pitstop import config, lockfile
+from pitstop import config_load, lockfile
 from pitstop.errors import PitstopError
 from pitstop.inputs import collect
 from pitstop.python_request import parse_request
@@ -33,7 +33,7 @@ WORK = Path(tempfile.mkdtemp(prefix="pitstop-fuzz-"))
 
 def _config(text: str) -> None:
     (WORK / "pitstop.toml").write_text(text, encoding="utf-8")
-    project = config.load(WORK)
+    project = config_load.load(WORK)
     for env in project.envs.values():
         if env.kind == "managed":
             collect(project, env)

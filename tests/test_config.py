@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pitstop import config
+from pitstop import config, config_load
 from pitstop.errors import USAGE, ConfigError
 
 
@@ -23,7 +23,7 @@ def test_finds_nearest_root_upwards(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     sub.mkdir(parents=True)
     write(tmp_path / "a", "[project]\nname='x'\n")  # pyproject without [tool.pitstop] is skipped
     monkeypatch.chdir(sub)
-    project = config.load()
+    project = config_load.load()
     assert project.root == tmp_path.resolve()
     assert list(project.envs) == ["default"]
 
@@ -34,7 +34,7 @@ def test_pitstop_toml_for_non_python_projects(tmp_path: Path) -> None:
         'requirements = ["sympy~=1.12"]\n[envs.docs]\nrequirements = ["sphinx>=8"]\n',
         "pitstop.toml",
     )
-    project = config.load(tmp_path)
+    project = config_load.load(tmp_path)
     assert project.config_file.name == "pitstop.toml"
     assert project.env("default").sources.requirements == ("sympy~=1.12",)
     assert project.env("docs").sources.requirements == ("sphinx>=8",)
@@ -47,7 +47,7 @@ def test_settings_inherit_but_sources_do_not(tmp_path: Path) -> None:
         'keep-previous = false\n[tool.pitstop.envs.docs]\nrequirements = ["b"]\n'
         '[tool.pitstop.envs.other]\npython = "3.11"\n',
     )
-    project = config.load(tmp_path)
+    project = config_load.load(tmp_path)
     docs = project.env("docs")
     assert docs.settings.python == "3.12"
     assert docs.settings.installer == "pip"
@@ -63,7 +63,7 @@ def test_adopted_env_keys(tmp_path: Path) -> None:
         '[tool.pitstop.envs.worker]\nkind = "docker"\ncontainer = "python-worker-1"\n'
         'python = "/usr/local/bin/python3.13"\n',
     )
-    worker = config.load(tmp_path).env("worker")
+    worker = config_load.load(tmp_path).env("worker")
     assert worker.kind == "docker"
     assert worker.option("container") == "python-worker-1"
 
@@ -99,7 +99,7 @@ def test_adopted_env_keys(tmp_path: Path) -> None:
 def test_bad_config_is_a_config_error(tmp_path: Path, text: str, needle: str) -> None:
     write(tmp_path, text)
     with pytest.raises(ConfigError) as info:
-        config.load(tmp_path)
+        config_load.load(tmp_path)
     assert info.value.exit_code == USAGE
     assert needle in info.value.message
     assert "pyproject.toml" in info.value.message or "TOML" in info.value.message
@@ -109,7 +109,7 @@ def test_bad_config_is_a_config_error(tmp_path: Path, text: str, needle: str) ->
 def test_unknown_key_suggests_the_close_one(tmp_path: Path) -> None:
     write(tmp_path, "[tool.pitstop]\nrequirments = ['a']\n")
     with pytest.raises(ConfigError) as info:
-        config.load(tmp_path)
+        config_load.load(tmp_path)
     assert "tool.pitstop.requirments" in info.value.message
     assert "requirements" in (info.value.fix or "")
 
@@ -117,7 +117,7 @@ def test_unknown_key_suggests_the_close_one(tmp_path: Path) -> None:
 def test_bad_env_name_fix_is_a_valid_table_header(tmp_path: Path) -> None:
     write(tmp_path, '[tool.pitstop.envs."Bad Name"]\n')
     with pytest.raises(ConfigError) as info:
-        config.load(tmp_path)
+        config_load.load(tmp_path)
     assert "'Bad Name'" in info.value.message
     assert info.value.fix == "rename the table to [tool.pitstop.envs.bad-name]"
     assert config.ENV_NAME.match(config.suggest_env_name("Bad Name"))
@@ -130,7 +130,7 @@ def test_suggested_env_name_is_always_valid(name: str) -> None:
 
 def test_unknown_env_on_the_command_line_suggests_a_valid_header(tmp_path: Path) -> None:
     write(tmp_path, "[tool.pitstop]\n")
-    project = config.load(tmp_path)
+    project = config_load.load(tmp_path)
     with pytest.raises(ConfigError) as info:
         project.env("Bad Name")
     assert "not a valid env name" in info.value.message
@@ -143,7 +143,7 @@ def test_unknown_env_on_the_command_line_suggests_a_valid_header(tmp_path: Path)
 def test_pitstop_toml_headers_have_no_tool_prefix(tmp_path: Path) -> None:
     (tmp_path / "pitstop.toml").write_text('[envs."My Env"]\n', encoding="utf-8")
     with pytest.raises(ConfigError) as info:
-        config.load(tmp_path)
+        config_load.load(tmp_path)
     assert info.value.fix == "rename the table to [envs.my-env]"
 
 
@@ -179,13 +179,13 @@ def test_location_symlink_escaping_the_project(tmp_path: Path) -> None:
     root = write(tmp_path / "proj", "[tool.pitstop]\nlocation = 'store'\n")
     os.symlink(outside, root / "store")
     with pytest.raises(ConfigError, match="outside the project"):
-        config.load(root)
+        config_load.load(root)
 
 
 def test_user_location_uses_pitstop_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PITSTOP_HOME", str(tmp_path / "ph"))
     root = write(tmp_path / "proj", "[tool.pitstop]\nlocation = 'user'\n")
-    project = config.load(root)
+    project = config_load.load(root)
     store = project.store(project.env("default"))
     assert str(store).startswith(str(tmp_path / "ph"))
 
@@ -194,25 +194,25 @@ def test_pitstop_python_must_be_valid(tmp_path: Path, monkeypatch: pytest.Monkey
     root = write(tmp_path, "[tool.pitstop]\n")
     monkeypatch.setenv("PITSTOP_PYTHON", str(tmp_path / "nope" / "python"))
     with pytest.raises(ConfigError, match="PITSTOP_PYTHON"):
-        config.load(root)
+        config_load.load(root)
     monkeypatch.setenv("PITSTOP_PYTHON", "no-such-python-anywhere")
     with pytest.raises(ConfigError, match="PITSTOP_PYTHON"):
-        config.load(root)
+        config_load.load(root)
 
 
 def test_pitstop_auto_install_is_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write(tmp_path, "[tool.pitstop]\n")
     monkeypatch.setenv("PITSTOP_AUTO_INSTALL", "maybe")
     with pytest.raises(ConfigError, match="PITSTOP_AUTO_INSTALL"):
-        config.load(root)
+        config_load.load(root)
     monkeypatch.setenv("PITSTOP_AUTO_INSTALL", "never")
-    assert config.load(root).auto_install_override == "never"
+    assert config_load.load(root).auto_install_override == "never"
 
 
 def test_no_config_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="no pitstop configuration") as info:
-        config.load()
+        config_load.load()
     assert "[tool.pitstop]" in (info.value.fix or "")
 
 
@@ -220,10 +220,10 @@ def test_both_config_files_is_an_error(tmp_path: Path) -> None:
     write(tmp_path, "[tool.pitstop]\n")
     write(tmp_path, "", "pitstop.toml")
     with pytest.raises(ConfigError, match="both"):
-        config.load(tmp_path)
+        config_load.load(tmp_path)
 
 
 def test_python_version_file_is_read(tmp_path: Path) -> None:
     root = write(tmp_path, "[tool.pitstop]\n")
     (root / ".python-version").write_text("# comment\n3.12\n")
-    assert config.load(root).python_version_file == "3.12"
+    assert config_load.load(root).python_version_file == "3.12"

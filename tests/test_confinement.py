@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pitstop import config, lockfile
+from pitstop import config, config_load, lockfile
 from pitstop.errors import ProvisionError
 from pitstop.output import QUIET
 from tests.conftest import ProjectFactory
@@ -75,7 +75,7 @@ def _locked(make_project: ProjectFactory, cli: Cli, installer: str = "uv") -> tu
     root = make_project(f'installer = "{installer}"\nrequirements = ["beta"]\n', python=PY)
     code, _, err = cli("lock", cwd=root)
     assert code == 0, err
-    return root, config.load(root)
+    return root, config_load.load(root)
 
 
 def _broken_new(root: Path, python: Path, *, pip: bool = False) -> Path:

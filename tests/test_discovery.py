@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pitstop import config, discovery, fastpath
+from pitstop import config_load, discovery, fastpath
 from tests.conftest import pyenv_python
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -23,7 +23,7 @@ def test_config_is_found_upwards_before_any_nearer_marker(tmp_path: Path) -> Non
     (tmp_path / "sub" / "uv.lock").write_text("")
     assert discovery.find_project(str(inner)) == (str(tmp_path), str(tmp_path / "pitstop.toml"))
     # config.py and the fast path agree on the root.
-    assert config.find_root(inner)[0] == tmp_path
+    assert config_load.find_root(inner)[0] == tmp_path
     assert fastpath.find_root(str(inner)) == str(tmp_path)
 
 
@@ -97,7 +97,7 @@ def test_python_version_file_is_read_as_pyenv_reads_it(
     assert discovery.read_python_version(str(tmp_path / ".python-version")) == versions
     assert discovery.python_version_request(str(tmp_path)) == request_
     (tmp_path / "pitstop.toml").write_text("")
-    assert config.load(tmp_path).python_version_file == request_
+    assert config_load.load(tmp_path).python_version_file == request_
 
 
 def test_run_from_a_subdirectory_finds_the_venv_project(tmp_path: Path) -> None:

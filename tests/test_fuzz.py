@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pitstop import config, lockfile
+from pitstop import config_load, lockfile
 from pitstop.errors import PitstopError
 from pitstop.inputs import collect
 from pitstop.python_request import parse_request
@@ -88,7 +88,7 @@ def test_config_parser_raises_only_pitstop_errors(table: dict[str, object]) -> N
         body = "".join(f'"{k}" = {_toml_value(v)}\n' for k, v in table.items())
         (root / "pyproject.toml").write_text("[project]\nname='p'\n[tool.pitstop]\n" + body)
         try:
-            project = config.load(root)
+            project = config_load.load(root)
             for env in project.envs.values():
                 if env.kind == "managed":
                     collect(project, env)
@@ -104,7 +104,7 @@ def test_config_parser_on_arbitrary_text(text: str) -> None:
             text
         ) else None
         try:
-            config.load(Path(tmp))
+            config_load.load(Path(tmp))
         except PitstopError:
             pass
 
@@ -220,6 +220,6 @@ def test_environments_markers(markers: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "pitstop.toml").write_text(f"environments = {json.dumps(markers)}\n", encoding="utf-8")
         try:
-            config.load(Path(tmp))
+            config_load.load(Path(tmp))
         except PitstopError:
             pass

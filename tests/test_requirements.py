@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pitstop import config
+from pitstop import config_load
 from pitstop.errors import ConfigError
 from pitstop.inputs import collect
 from pitstop.requirements import (
@@ -122,7 +122,7 @@ def test_editable_self_line_means_install_project_plus_extras(tmp_path: Path) ->
     (tmp_path / "pyproject.toml").write_text(
         _SELF + '[tool.pitstop]\nrequirements-files = ["requirements.txt"]\n'
     )
-    project = config.load(tmp_path)
+    project = config_load.load(tmp_path)
     from_file = collect(project, project.env("default"))
     assert from_file.install_project
     assert from_file.requirements == ("alpha", "delta", "gamma", "pytest")
@@ -131,7 +131,7 @@ def test_editable_self_line_means_install_project_plus_extras(tmp_path: Path) ->
     (tmp_path / "pyproject.toml").write_text(
         _SELF + '[tool.pitstop]\nrequirements = ["alpha"]\ninstall-project = true\nextras = ["test"]\n'
     )
-    spelled = collect(config.load(tmp_path), config.load(tmp_path).env("default"))
+    spelled = collect(config_load.load(tmp_path), config_load.load(tmp_path).env("default"))
     assert spelled.hash == from_file.hash
 
 
@@ -140,7 +140,7 @@ def test_editable_self_line_with_an_undefined_extra_warns(tmp_path: Path) -> Non
     (tmp_path / "pyproject.toml").write_text(
         _SELF + '[tool.pitstop]\nrequirements-files = ["requirements.txt"]\n'
     )
-    project = config.load(tmp_path)
+    project = config_load.load(tmp_path)
     inputs = collect(project, project.env("default"))
     assert inputs.requirements == ("delta", "gamma")
     assert len(inputs.warnings) == 1 and "no extra 'nope'" in inputs.warnings[0]
@@ -149,7 +149,7 @@ def test_editable_self_line_with_an_undefined_extra_warns(tmp_path: Path) -> Non
 def test_editable_self_line_without_a_project_table(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("-e .\n")
     (tmp_path / "pyproject.toml").write_text('[tool.pitstop]\nrequirements-files = ["requirements.txt"]\n')
-    project = config.load(tmp_path)
+    project = config_load.load(tmp_path)
     with pytest.raises(ConfigError) as info:
         collect(project, project.env("default"))
     assert "'-e .'" in info.value.message
@@ -241,7 +241,7 @@ def test_collect_all_sources_and_hash_stability(tmp_path: Path) -> None:
         'index-url = "https://token:hunter2@example.invalid/simple"\n'
     )
     (tmp_path / "pyproject.toml").write_text(text)
-    project = config.load(tmp_path)
+    project = config_load.load(tmp_path)
     inputs = collect(project, project.env("default"))
     assert inputs.requirements == ("alpha", "beta", "delta", "gamma", "pytest", "pyyaml~=6.0")
     assert inputs.install_project
@@ -249,16 +249,16 @@ def test_collect_all_sources_and_hash_stability(tmp_path: Path) -> None:
     assert "hunter2" not in repr(inputs.index)
     # Reordering and respelling the same inputs keeps the hash; a real change moves it.
     (tmp_path / "pyproject.toml").write_text(text.replace('["Beta"]', '["beta" ]'))
-    again = collect(config.load(tmp_path), project.env("default"))
+    again = collect(config_load.load(tmp_path), project.env("default"))
     assert again.hash == inputs.hash
     (tmp_path / "pyproject.toml").write_text(text.replace('["Beta"]', '["beta>=2"]'))
-    changed = collect(config.load(tmp_path), config.load(tmp_path).env("default"))
+    changed = collect(config_load.load(tmp_path), config_load.load(tmp_path).env("default"))
     assert changed.hash != inputs.hash
 
 
 def test_credentials_do_not_move_the_hash(tmp_path: Path) -> None:
     base = '[tool.pitstop]\nindex-url = "https://{}example.invalid/simple"\n'
     (tmp_path / "pyproject.toml").write_text(base.format("a:one@"))
-    first = collect(config.load(tmp_path), config.load(tmp_path).env("default")).hash
+    first = collect(config_load.load(tmp_path), config_load.load(tmp_path).env("default")).hash
     (tmp_path / "pyproject.toml").write_text(base.format("b:two@"))
-    assert collect(config.load(tmp_path), config.load(tmp_path).env("default")).hash == first
+    assert collect(config_load.load(tmp_path), config_load.load(tmp_path).env("default")).hash == first

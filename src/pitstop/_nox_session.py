@@ -68,12 +68,12 @@ class Target:
     @staticmethod
     def policy_for(project: Project | None) -> Policy | None:
         """The strict/dev policy for ``project`` (found from the working directory if None)."""
-        from pitstop import config
+        from pitstop import config_load
         from pitstop.errors import PitstopError
         from pitstop.policy import for_project
 
         try:
-            proj = project or config.load(None)
+            proj = project or config_load.load(None)
         except PitstopError:
             return None
         return for_project(proj)
@@ -95,7 +95,7 @@ class Target:
 
     @classmethod
     def _ensure(cls, session: nox.Session, *, env: str, project: str | os.PathLike[str] | None) -> Target:
-        from pitstop import config
+        from pitstop import config_load
         from pitstop.errors import NotReadyError
         from pitstop.inputs import collect
         from pitstop.kinds import registry
@@ -103,7 +103,7 @@ class Target:
         from pitstop.provision import Provisioner
         from pitstop.session import runtimes_for
 
-        proj = config.load(Path(project) if project is not None else None)
+        proj = config_load.load(Path(project) if project is not None else None)
         spec = proj.env(env)
         python = session.python if isinstance(session.python, str) else None
         runtimes = runtimes_for(proj)

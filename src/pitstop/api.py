@@ -27,9 +27,9 @@ DEFAULT_ENV = "default"
 def _project(project: str | os.PathLike[str] | None) -> Project:
     from pathlib import Path
 
-    from pitstop import config
+    from pitstop import config_load
 
-    return config.load(Path(project) if project is not None else None)
+    return config_load.load(Path(project) if project is not None else None)
 
 
 def _session(

@@ -28,10 +28,10 @@ def context(args: argparse.Namespace, *, allow_auto: bool = False, read_only: bo
     auto-detected env rooted at the nearest directory upwards holding an adopted kind's
     marker (``uv.lock``, ``.venv``, ...), else at the working directory (or ``--project``).
     """
-    from pitstop import config
+    from pitstop import config_load
 
     try:
-        project = config.load(Path(args.project) if args.project else None)
+        project = config_load.load(Path(args.project) if args.project else None)
     except NoConfigError:
         if not allow_auto:
             raise

@@ -13,7 +13,7 @@ from pitstop.errors import READY, ConfigError, PitstopError
 
 def run(args: argparse.Namespace) -> int:
     """Print the detected kind, the file that decided it and the Python command."""
-    from pitstop import config
+    from pitstop import config, config_load
     from pitstop.kinds import registry
     from pitstop.kinds.detect import detect
     from pitstop.session import runtimes_for
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     problem: PitstopError | None = None
     try:
         if found.kind == "managed":
-            project = config.load(found.directory)
+            project = config_load.load(found.directory)
             env = project.env(config.DEFAULT_ENV)
         else:
             project = registry.auto_project(found.directory)

@@ -170,7 +170,7 @@ def auto_project(directory: str | os.PathLike[str]) -> Project:
     """A project with no pitstop config: one ``auto`` env at ``directory``."""
     from pathlib import Path
 
-    from pitstop import config
+    from pitstop import config, config_load
 
     root = Path(directory).resolve()
     env = EnvSpec(
@@ -184,6 +184,6 @@ def auto_project(directory: str | os.PathLike[str]) -> Project:
         root=root,
         config_file=root / "(none)",
         envs={config.DEFAULT_ENV: env},
-        python_version_file=config.python_version_file(root),
-        python_override=config.python_override(os.environ),
+        python_version_file=config_load.python_version_file(root),
+        python_override=config_load.python_override(os.environ),
     )

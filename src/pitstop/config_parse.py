@@ -1,0 +1,282 @@
+"""Check a ``[tool.pitstop]`` table against the key tables of :mod:`pitstop.config` and turn it
+into :class:`~pitstop.config.EnvSpec` records.
+
+Every problem is a :class:`ConfigError` (exit 2) naming the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pitstop.config import (
+    ADOPTED_KEYS,
+    CHOICES,
+    DEFAULT_ENV,
+    ENV_NAME,
+    KINDS,
+    PYTHON_REQUEST_KINDS,
+    SETTING_KEYS,
+    SOURCE_KEYS,
+    EnvSpec,
+    Settings,
+    Sources,
+    suggest_env_name,
+)
+from pitstop.errors import ConfigError
+
+_TYPE_NAMES = {
+    str: "a string",
+    list: "a list of strings",
+    bool: "true or false",
+    dict: "a table",
+    int: "an integer",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    file: Path
+    prefix: str
+
+    def key(self, key: str, env: str | None = None) -> str:
+        scope = f"{self.prefix}envs.{env}." if env else self.prefix
+        return f"{self.file.name}: {scope}{key}"
+
+
+def parse_envs(table: Mapping[str, Any], *, root: Path, where: Where) -> dict[str, EnvSpec]:
+    top = {k: v for k, v in table.items() if k != "envs"}
+    settings = _settings(top, Settings(), root=root, where=where, env=None, kind=top.get("kind"))
+    envs = {DEFAULT_ENV: _env(DEFAULT_ENV, top, settings, root=root, where=where, named=False)}
+    named = table.get("envs", {})
+    if not isinstance(named, Mapping):
+        raise ConfigError(f"{where.key('envs')} must be a table", fix="use [tool.pitstop.envs.NAME]")
+    for name, body in named.items():
+        if not ENV_NAME.fullmatch(name):
+            raise ConfigError(
+                f"{where.key('envs')}: bad env name {name!r} (env names use lower-case letters, "
+                "digits, - and _, start with a letter or digit, and have at most 64 characters)",
+                fix=f"rename the table to [{where.prefix}envs.{suggest_env_name(name)}]",
+            )
+        if name == DEFAULT_ENV:
+            raise ConfigError(
+                f"{where.key('envs.default')}: the default env is the top-level table",
+                fix="move these keys to the top level",
+            )
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"{where.key(name, None)} must be a table", fix="make it a table")
+        env_settings = _settings(body, settings, root=root, where=where, env=name, kind=body.get("kind"))
+        envs[name] = _env(name, body, env_settings, root=root, where=where, named=True)
+    return envs
+
+
+def _check_type(value: object, expected: type, *, key: str) -> None:
+    ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
+    if ok and expected is list:
+        ok = all(isinstance(v, str) for v in value)  # type: ignore[attr-defined]
+    if not ok:
+        raise ConfigError(
+            f"{key} must be {_TYPE_NAMES[expected]}, not {type(value).__name__}",
+            fix=f"write {key.split(': ', 1)[-1]} as {_TYPE_NAMES[expected]}",
+        )
+
+
+def _check_strings(value: object, *, key: str) -> None:
+    """No control character in a setting: its text reaches a command line or a path."""
+    from pitstop.requirements import check_text
+
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str):
+            check_text(text, where=key, fix=f"remove the control character from {key.split(': ', 1)[-1]}")
+
+
+def _settings(
+    body: Mapping[str, Any],
+    inherited: Settings,
+    *,
+    root: Path,
+    where: Where,
+    env: str | None,
+    kind: object = None,
+) -> Settings:
+    values: dict[str, Any] = {}
+    for key, expected in SETTING_KEYS.items():
+        if key not in body:
+            continue
+        value = body[key]
+        name = where.key(key, env)
+        _check_type(value, expected, key=name)
+        if key in CHOICES and value not in CHOICES[key]:
+            choices = " | ".join(f'"{c}"' for c in CHOICES[key])
+            raise ConfigError(f"{name}: {value!r} is not one of {choices}", fix=f"set {key} to {choices}")
+        _check_strings(value, key=name)
+        if expected is list:
+            value = tuple(value)
+        values[key.replace("-", "_")] = value
+    if "python" in values and (kind or "managed") in PYTHON_REQUEST_KINDS:
+        from pitstop.python_request import parse_request
+
+        parse_request(values["python"], where=where.key("python", env))
+    if "location" in values:
+        _check_location(values["location"], root=root, key=where.key("location", env))
+    for key in ("index_url",):
+        if key in values and not values[key]:
+            raise ConfigError(f"{where.key('index-url', env)} is empty", fix="remove it or set a URL")
+    if "environments" in values:
+        from packaging.markers import InvalidMarker, Marker
+
+        for marker in values["environments"]:
+            try:
+                # "===" parses, but uv refuses it in a marker: refuse it here, where it is named.
+                if "===" in str(Marker(marker)):
+                    raise InvalidMarker(marker)
+            except InvalidMarker:
+                raise ConfigError(
+                    f"{where.key('environments', env)}: invalid marker {marker!r}",
+                    fix="use PEP 508 markers such as \"sys_platform == 'linux'\"",
+                ) from None
+    fields = {f: getattr(inherited, f) for f in Settings.__dataclass_fields__}
+    fields.update(values)
+    return Settings(**fields)
+
+
+def _check_location(location: str, *, root: Path, key: str) -> None:
+    if location == "user":
+        return
+    if not location:
+        raise ConfigError(f"{key} is empty", fix='use a directory inside the project or "user"')
+    fix = 'use a directory inside the project (default ".pitstop"), or location = "user"'
+    real_root = root.resolve()
+    try:
+        target = (root / location).resolve()
+        os.stat(target)  # Python 3.13's resolve() no longer raises on a symlink loop
+    except FileNotFoundError:
+        pass  # created on first use
+    except (OSError, RuntimeError, ValueError) as exc:
+        import errno
+
+        loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", 0) == errno.ELOOP
+        why = "is a symlink loop" if loop else f"cannot be used: {getattr(exc, 'strerror', None) or exc}"
+        raise ConfigError(f"{key} = {location!r} {why}", fix=fix) from None
+    if target.exists() and not target.is_dir():
+        raise ConfigError(f"{key} = {location!r} is a file, not a directory", fix=fix)
+    if target != real_root and real_root not in target.parents:
+        raise ConfigError(
+            f"{key} = {location!r} resolves outside the project ({target})",
+            fix='use a directory inside the project, or location = "user"',
+        )
+    if target == real_root:
+        raise ConfigError(f"{key} must not be the project root", fix='use ".pitstop"')
+
+
+def _env(
+    name: str,
+    body: Mapping[str, Any],
+    settings: Settings,
+    *,
+    root: Path,
+    where: Where,
+    named: bool,
+) -> EnvSpec:
+    known = set(SETTING_KEYS) | set(SOURCE_KEYS) | set(ADOPTED_KEYS) | {"kind"}
+    plugin_keys = _plugin_keys(body.get("kind"))
+    known |= set(plugin_keys)
+    if not named:
+        known.add("envs")
+    scope = name if named else None
+    for key in body:
+        if key not in known:
+            close = _closest(key, known)
+            raise ConfigError(
+                f"{where.key(key, scope)}: unknown key" + (f" (did you mean {close!r}?)" if close else ""),
+                fix=f"rename it to {close}"
+                if close
+                else f"remove it; known keys: {', '.join(sorted(known))}",
+            )
+    kind = body.get("kind", "managed")
+    _check_type(kind, str, key=where.key("kind", scope))
+    _check_strings(kind, key=where.key("kind", scope))
+    if kind not in KINDS and not _third_party_kind(kind):
+        raise ConfigError(
+            f"{where.key('kind', scope)}: unknown kind {kind!r}",
+            fix=f"use one of: {', '.join(KINDS)} (or install the plugin that provides it)",
+        )
+    values: dict[str, Any] = {}
+    for key, expected in SOURCE_KEYS.items():
+        if key in body:
+            _check_type(body[key], expected, key=where.key(key, scope))
+            if kind != "managed":
+                raise ConfigError(
+                    f"{where.key(key, scope)}: {kind} envs are not built by pitstop",
+                    fix=f'remove {key}, or use kind = "managed"',
+                )
+            _check_strings(body[key], key=where.key(key, scope))
+            values[key.replace("-", "_")] = tuple(body[key]) if expected is list else body[key]
+    if "libraries" in values:
+        values["libraries"] = tuple(sorted(values["libraries"].items()))
+    options: list[tuple[str, str]] = []
+    for key, expected in ADOPTED_KEYS.items():
+        if key in body:
+            _check_type(body[key], expected, key=where.key(key, scope))
+            if kind == "managed":
+                raise ConfigError(
+                    f"{where.key(key, scope)}: only adopted kinds take {key}",
+                    fix=f"remove {key}, or set kind (venv, uv, poetry, conda, docker, ...)",
+                )
+            _check_strings(body[key], key=where.key(key, scope))
+            options.append((key, body[key]))
+    for key, expected in plugin_keys.items():
+        if key in body and key not in ADOPTED_KEYS:
+            _check_type(body[key], expected, key=where.key(key, scope))
+            value = body[key]
+            options.append((key, value if isinstance(value, str) else json.dumps(value)))
+    if named:
+        table = f"[{where.prefix}envs.{name}]"
+    else:  # pitstop.toml has no [tool.pitstop] header: its keys are at the top level
+        table = f"[{where.prefix[:-1]}]" if where.prefix else "the top-level table"
+    spec = EnvSpec(
+        name=name,
+        kind=kind,
+        settings=settings,
+        sources=Sources(**values),
+        options=tuple(options),
+        table=table or "[pitstop.toml]",
+    )
+    if kind == "managed":
+        _validate_sources(spec, where=where, scope=scope)
+    return spec
+
+
+def _validate_sources(spec: EnvSpec, *, where: Where, scope: str | None) -> None:
+    from pitstop.requirements import library_requirement, parse_requirement
+
+    for text in spec.sources.requirements:
+        parse_requirement(text, where=where.key("requirements", scope), fix="use PEP 508 requirement strings")
+    for import_name, value in spec.sources.libraries:
+        library_requirement(import_name, value, where=where.key(f"libraries.{import_name}", scope))
+
+
+def _closest(key: str, known: set[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, sorted(known), n=1)
+    return match[0] if match else None
+
+
+def _plugin_keys(kind: object) -> dict[str, type]:
+    """Config keys a third-party kind declares (none for built-in kinds)."""
+    if not isinstance(kind, str) or kind in KINDS or not _third_party_kind(kind):
+        return {}
+    from pitstop.kinds import plugins
+
+    return plugins.config_keys(kind)
+
+
+def _third_party_kind(kind: str) -> bool:
+    from pitstop.kinds import registry
+
+    return kind in registry.third_party_names()
