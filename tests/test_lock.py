@@ -463,7 +463,7 @@ def test_index_annotation_run_is_offline_with_one_index_and_the_lock_is_the_same
 
 
 def test_several_sources_keep_the_annotation_run_online(make_project: ProjectFactory) -> None:
-    from pitstop.config import load
+    from pitstop.config_load import load
     from pitstop.locking import single_index
 
     cases = {
