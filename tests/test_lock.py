@@ -12,6 +12,7 @@ import pytest
 from packaging.pylock import Pylock
 
 from pitstop import _toml
+from pitstop.errors import NotReadyError
 from pitstop.uvbin import find_uv
 from tests.conftest import ProjectFactory, pyenv_python
 
@@ -541,3 +542,32 @@ def test_lock_check_follows_every_include_like_the_full_check(
         assert full.returncode == (1 if change == "add" else 0), (seed, path, change, full.stderr)
         if full.returncode:
             assert pitstop_process(root, "lock").returncode == 0
+
+
+def test_a_lock_read_again_is_parsed_again_only_when_its_text_changed(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    from pitstop import lockfile
+
+    root = make_project('requirements = ["beta"]\n', python="3.12")
+    assert cli("lock", cwd=root)[0] == 0
+    path = root / "pylock.toml"
+    first, second = lockfile.read(path), lockfile.read(path)
+    assert first.data is second.data, "the same text is validated once per process"
+    path.write_text(path.read_text().replace('requires-python = "==3.12.*"', 'requires-python = ">=3.12"'))
+    assert lockfile.read(path).data["requires-python"] == ">=3.12"
+    path.write_text(path.read_text().replace('lock-version = "1.0"', 'lock-version = "9.0"'))
+    with pytest.raises(NotReadyError, match="not a valid PEP 751 lock"):
+        lockfile.read(path)  # a changed text is validated again
+
+
+def test_setup_reads_a_lock_that_is_not_a_regular_file_as_an_error(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    from pitstop.provision import _snapshot
+
+    root = make_project('requirements = ["beta"]\n', python="3.12")
+    fifo = root / "fifo.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(NotReadyError, match="not a regular file"):
+        _snapshot(fifo, "sha256:0")  # bounded, non-blocking read: never hangs on a FIFO

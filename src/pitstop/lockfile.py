@@ -104,6 +104,11 @@ def status(path: Path, inputs_hash: str) -> LockStatus:
         raw = read_bytes(path)  # bounded: in CI the lock may be a symlink to /dev/zero
     except UnreadableFile as exc:
         return LockStatus(path, "missing") if exc.missing else LockStatus(path, "modified", exc.reason)
+    return status_of(path, raw, inputs_hash)
+
+
+def status_of(path: Path, raw: bytes, inputs_hash: str) -> LockStatus:
+    """:func:`status` of the lock bytes ``raw`` read from ``path``."""
     try:
         # A CRLF checkout (git autocrlf) of an LF lock is the same lock.
         text = raw.decode("utf-8").replace("\r\n", "\n")
@@ -287,17 +292,33 @@ class LockFile:
 
 def read(path: Path) -> LockFile:
     """Parse and validate a lock (PEP 751 via ``packaging.pylock``)."""
-    from pitstop import _toml
-
     fix = "run: pitstop lock"
     from pitstop.reading import UnreadableFile, read_text
 
     try:
-        text = read_text(path).replace("\r\n", "\n")
+        text = read_text(path)
     except UnreadableFile as exc:
         if exc.missing:
             raise NotReadyError(f"{path.name} is missing", fix=fix) from None
         raise NotReadyError(f"{path.name} cannot be read: {exc.reason}", fix=fix) from None
+    return parse(path, text)
+
+
+#: The last texts parsed and validated by :func:`parse` and their data (read-only). One
+#: ``setup`` that re-locks reads the same lock up to four times (old pins, usable, reason,
+#: the build's snapshot); the file is read each time, the same text parsed once.
+_PARSED: dict[str, Mapping[str, Any]] = {}
+
+
+def parse(path: Path, text: str) -> LockFile:
+    """Parse and validate the lock text ``text`` read from ``path``."""
+    from pitstop import _toml
+
+    fix = "run: pitstop lock"
+    text = text.replace("\r\n", "\n")
+    data = _PARSED.get(text)
+    if data is not None:
+        return LockFile(path=path, data=data)
     try:
         data = _toml.loads(text, source=path)
     except Exception as exc:
@@ -308,4 +329,7 @@ def read(path: Path) -> LockFile:
         Pylock.from_dict(data)
     except (PylockValidationError, PylockUnsupportedVersionError) as exc:
         raise NotReadyError(f"{path.name} is not a valid PEP 751 lock: {exc}", fix=fix) from None
+    if len(_PARSED) >= 4:
+        _PARSED.clear()
+    _PARSED[text] = data
     return LockFile(path=path, data=data)

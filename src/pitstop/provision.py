@@ -313,7 +313,7 @@ class Provisioner:
         store = self.project.store(env)
         venv, new = store / swap.VENV, store / swap.NEW
         interp = self.interpreter(env, inputs)
-        lock, lock_hash = _snapshot(self.project.lock_path(env), store, inputs.hash)
+        lock, lock_hash = _snapshot(self.project.lock_path(env), inputs.hash)
         expected = select(lock, interp)
         markers = dict(interp.markers)
         lockverify.before_install(self.project, env, inputs, lock, expected, markers)
@@ -360,28 +360,28 @@ class Provisioner:
         self.reporter.step(f"swapped {env.name}: {len(expected)} packages, {kept}")
 
 
-def _snapshot(path: Path, store: Path, inputs_hash: str) -> tuple[lockfile.LockFile, str]:
+def _snapshot(path: Path, inputs_hash: str) -> tuple[lockfile.LockFile, str]:
     """Read the lock's bytes once: the parsed lock installed and the content hash the marker
-    records both come from those same bytes, so a lock rewritten meanwhile (``lock
-    --upgrade`` during ``setup``) can never be described by a marker it was not built from."""
-    import tempfile
+    records both come from those same bytes (in memory, never read again), so a lock
+    rewritten meanwhile (``lock --upgrade`` during ``setup``) can never be described by a
+    marker it was not built from."""
+    from pitstop.reading import UnreadableFile, read_bytes
 
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise NotReadyError(f"{path.name} is missing", fix="run: pitstop lock") from None
-    with tempfile.TemporaryDirectory(prefix=".tmp-", dir=store) as tmp:
-        copy = Path(tmp) / path.name
-        copy.write_bytes(raw)
-        status = lockfile.status(copy, inputs_hash)
-        if not status.fresh:
-            raise NotReadyError(
-                f"{path.name} changed while pitstop was reading it ({status.describe()})",
-                fix=f"run: pitstop setup  (again, once {path.name} is settled)",
-            )
-        parsed = lockfile.read(copy)
-    # Relative file paths in a lock are relative to where the lock lives.
-    return lockfile.LockFile(path=path, data=parsed.data), status.content_hash
+        raw = read_bytes(path)  # bounded, like every other read of the lock
+    except UnreadableFile as exc:
+        if exc.missing:
+            raise NotReadyError(f"{path.name} is missing", fix="run: pitstop lock") from None
+        raise NotReadyError(f"{path.name} cannot be read: {exc.reason}", fix="run: pitstop lock") from None
+    status = lockfile.status_of(path, raw, inputs_hash)
+    if not status.fresh:
+        raise NotReadyError(
+            f"{path.name} changed while pitstop was reading it ({status.describe()})",
+            fix=f"run: pitstop setup  (again, once {path.name} is settled)",
+        )
+    # status_of() decoded the same bytes as UTF-8 already. Relative file paths in a lock
+    # are relative to where the lock lives (``path``).
+    return lockfile.parse(path, raw.decode("utf-8")), status.content_hash
 
 
 def select(lock: lockfile.LockFile, interp: Interpreter) -> dict[str, str | None]:
