@@ -534,3 +534,37 @@ def test_setup_on_a_ready_env_sweeps_trash_a_killed_command_left(
     code, _, err = cli("setup", cwd=root)
     assert code == 0 and "building" not in err
     assert stray(root) == [] and generation(root) == 0
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_the_venv_is_created_while_the_lock_is_verified_and_discarded_if_it_fails(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, installer: str
+) -> None:
+    import pitstop.lockverify
+    from pitstop.errors import NotReadyError
+    from pitstop.installers import Pending
+
+    root = make_project(f'requirements = ["beta"]\ninstaller = "{installer}"\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    started: list[Pending] = []
+    real_init = Pending.__init__
+
+    def spy(self: Pending, *args: object) -> None:
+        real_init(self, *args)  # type: ignore[arg-type]
+        started.append(self)
+
+    def reject(*args: object) -> None:
+        assert len(started) == 1, "the venv's creation runs while the lock is verified"
+        assert (store(root) / "venv.new").exists() or started[0]._proc.poll() is None
+        raise NotReadyError("lock rejected by the test", fix="run: pitstop lock")
+
+    monkeypatch.setattr(Pending, "__init__", spy)
+    monkeypatch.setattr(pitstop.lockverify, "before_install", reject)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 1 and "lock rejected by the test" in err
+    assert started[0]._proc.returncode is not None, "the creating child was ended and reaped"
+    assert sorted(p.name for p in store(root).iterdir()) == [".pitstop.lock"], "venv.new discarded"
+    monkeypatch.undo()
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert (store(root) / "venv" / "bin" / "beta").exists()

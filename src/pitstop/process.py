@@ -114,6 +114,20 @@ def run(
     non-zero exit with ``check`` becomes a :class:`CommandError` showing the command, its
     exit code and the tail of its output.
     """
+    proc = start(argv, env=env, cwd=cwd, capture=capture, fix=fix)
+    return finish(proc, check=check, fix=fix, timeout=timeout)
+
+
+def start(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    capture: bool = True,
+    fix: str | None = None,
+) -> subprocess.Popen[str]:
+    """Start ``argv`` as :func:`run` does (own process group, dies with pitstop, env locks
+    inherited) without waiting: the caller must :func:`finish` or :func:`kill` it."""
     from functools import partial
 
     from pitstop.flock import held_fds
@@ -138,19 +152,37 @@ def run(
         ) from None
     except PermissionError:
         raise ProvisionError(f"{args[0]} is not executable", fix=fix) from None
+    return proc
+
+
+def finish(
+    proc: subprocess.Popen[str],
+    *,
+    check: bool = True,
+    fix: str | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Wait for a :func:`start`-ed child as :func:`run` does (its group is killed if the wait
+    is interrupted) and return the completed process."""
+    args = tuple(str(a) for a in proc.args)  # type: ignore[union-attr]
     try:
         out, _ = proc.communicate(timeout=timeout)
     except BaseException:
-        if posix:
-            _end_group(proc)
-        else:  # pragma: no cover - not a POSIX system
-            proc.kill()
-            proc.wait()
+        kill(proc)
         raise
     done = subprocess.CompletedProcess(args, proc.returncode, out, None)
     if check and done.returncode != 0:
         raise CommandError(args, done.returncode, done.stdout or "", fix=fix)
     return done
+
+
+def kill(proc: subprocess.Popen[str]) -> None:
+    """End a :func:`start`-ed child's whole process group and reap it."""
+    if os.name == "posix":
+        _end_group(proc)
+    else:  # pragma: no cover - not a POSIX system
+        proc.kill()
+        proc.wait()
 
 
 _PRCTL: list[object] = []

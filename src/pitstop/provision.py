@@ -313,16 +313,24 @@ class Provisioner:
         store = self.project.store(env)
         venv, new = store / swap.VENV, store / swap.NEW
         interp = self.interpreter(env, inputs)
-        lock, lock_hash = _snapshot(self.project.lock_path(env), inputs.hash)
-        expected = select(lock, interp)
-        markers = dict(interp.markers)
-        lockverify.before_install(self.project, env, inputs, lock, expected, markers)
         installer = installers.get(env.settings.installer, self.project, env, self.reporter)
-        self.reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
         swap.set_aside(new)
         with _terminate_as_interrupt():
             try:
-                installer.create(new, interp)
+                # The empty venv.new is created (it depends on the interpreter only) while the
+                # lock is read and verified; nothing is installed into it before both are done,
+                # and a lock that fails verification ends the creation and discards venv.new.
+                creating = installer.start_create(new, interp)
+                try:
+                    lock, lock_hash = _snapshot(self.project.lock_path(env), inputs.hash)
+                    expected = select(lock, interp)
+                    markers = dict(interp.markers)
+                    lockverify.before_install(self.project, env, inputs, lock, expected, markers)
+                except BaseException:
+                    creating.kill()
+                    raise
+                self.reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
+                creating.wait()
                 _testing.checkpoint("after-venv")
                 installer.install(new, lock, expected)
                 _testing.checkpoint("after-install")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from pitstop.config import EnvSpec, Project
-from pitstop.errors import ProvisionError, env_flag
+from pitstop.errors import CommandError, ProvisionError, env_flag
 from pitstop.identity import Interpreter
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
@@ -23,8 +24,8 @@ class Installer(Protocol):
     #: Distributions the installer itself puts into every env (pip's venvs carry pip).
     own_packages: frozenset[str]
 
-    def create(self, venv: Path, interpreter: Interpreter) -> None:
-        """Create an empty venv at ``venv`` for ``interpreter``."""
+    def start_create(self, venv: Path, interpreter: Interpreter) -> Pending:
+        """Start creating an empty venv at ``venv`` for ``interpreter`` (``wait()`` for it)."""
 
     def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
         """Install exactly ``lock`` (hash-checked); ``expected`` is what it selects here."""
@@ -34,6 +35,31 @@ class Installer(Protocol):
 
     def version(self, runtimes: Runtimes) -> str:
         """e.g. ``uv 0.8.3``."""
+
+
+class Pending:
+    """An installer command started in the background (``uv venv`` while pitstop reads and
+    verifies the lock): :meth:`wait` for it, or :meth:`kill` it (its whole process group)
+    when the build fails meanwhile. Either way it is over before the caller goes on."""
+
+    def __init__(self, proc: subprocess.Popen[str], fail: Callable[[CommandError], ProvisionError]) -> None:
+        self._proc = proc
+        self._fail = fail
+
+    def wait(self) -> None:
+        """Wait for the command; its failure is the installer's :class:`ProvisionError`."""
+        from pitstop.process import finish
+
+        try:
+            finish(self._proc)
+        except CommandError as exc:
+            raise self._fail(exc) from None
+
+    def kill(self) -> None:
+        """End the command now (nothing of its output matters any more)."""
+        from pitstop.process import kill
+
+        kill(self._proc)
 
 
 def require_venv(venv: Path, env: EnvSpec) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
 from pitstop.identity import Interpreter
+from pitstop.installers import Pending
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
 from pitstop.process import run, scrubbed_env
@@ -32,15 +33,17 @@ class PipInstaller:
         #: Index options that carry credentials, passed as pip's own variables (never argv).
         self._environ: dict[str, str] = {}
 
-    def create(self, venv: Path, interpreter: Interpreter) -> None:
-        """``<interpreter> -m venv <venv>``."""
-        self._venv = venv
-        from pitstop.installers.uv import prompt
+    def start_create(self, venv: Path, interpreter: Interpreter) -> Pending:
+        """Start ``<interpreter> -m venv <venv>``."""
+        from functools import partial
 
-        self._run(
-            [interpreter.path, "-m", "venv", "--prompt", prompt(self.project, self.env), str(venv)],
-            what="create the venv",
-        )
+        from pitstop.installers.uv import prompt
+        from pitstop.process import start
+
+        self._venv = venv
+        argv = [interpreter.path, "-m", "venv", "--prompt", prompt(self.project, self.env), str(venv)]
+        proc = start(argv, env=scrubbed_env(extra=self._environ))
+        return Pending(proc, partial(self._failed, "create the venv"))
 
     def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
         """Install each selected package pinned with all its hashes; pip picks the file.
@@ -146,7 +149,10 @@ class PipInstaller:
         try:
             run(argv, env=scrubbed_env(extra=self._environ))
         except CommandError as exc:
-            raise ProvisionError(
-                f"pip could not {what} for env {self.env.name!r}:\n{exc.output.strip()[-2000:]}",
-                fix=f"fix the cause above, then run: pitstop setup -e {self.env.name}",
-            ) from None
+            raise self._failed(what, exc) from None
+
+    def _failed(self, what: str, exc: CommandError) -> ProvisionError:
+        return ProvisionError(
+            f"pip could not {what} for env {self.env.name!r}:\n{exc.output.strip()[-2000:]}",
+            fix=f"fix the cause above, then run: pitstop setup -e {self.env.name}",
+        )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
 from pitstop.identity import Interpreter
+from pitstop.installers import Pending
 from pitstop.lockfile import LockFile
 from pitstop.locking import index_environ
 from pitstop.output import Reporter
@@ -87,24 +89,25 @@ class UvInstaller:
         self.reporter = reporter
         self.uv = find_uv()
 
-    def create(self, venv: Path, interpreter: Interpreter) -> None:
-        """``uv venv --relocatable --python <absolute interpreter>``."""
-        self._run(
-            [
-                self.uv,
-                "venv",
-                "--relocatable",
-                "--no-config",
-                "--no-python-downloads",
-                "--quiet",
-                "--prompt",
-                prompt(self.project, self.env),
-                "--python",
-                interpreter.path,
-                str(venv),
-            ],
-            what="create the venv",
-        )
+    def start_create(self, venv: Path, interpreter: Interpreter) -> Pending:
+        """Start ``uv venv --relocatable --python <absolute interpreter>``."""
+        from pitstop.process import start
+
+        argv = [
+            self.uv,
+            "venv",
+            "--relocatable",
+            "--no-config",
+            "--no-python-downloads",
+            "--quiet",
+            "--prompt",
+            prompt(self.project, self.env),
+            "--python",
+            interpreter.path,
+            str(venv),
+        ]
+        extra = index_environ(self.project, self.env, tool="uv")
+        return Pending(start(argv, env=scrubbed_env(extra=extra)), partial(self._failed, "create the venv"))
 
     def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
         """``uv pip sync`` of the lock with hashes required, into ``venv`` as a venv.
@@ -180,7 +183,10 @@ class UvInstaller:
             extra = {**index_environ(self.project, self.env, tool="uv"), **(extra or {})}
             run(argv, env=scrubbed_env(extra=extra), cwd=cwd, capture=capture)
         except CommandError as exc:
-            raise ProvisionError(
-                f"uv could not {what} for env {self.env.name!r}:\n{exc.output.strip()[-2000:]}",
-                fix=f"fix the cause above, then run: pitstop setup -e {self.env.name}",
-            ) from None
+            raise self._failed(what, exc) from None
+
+    def _failed(self, what: str, exc: CommandError) -> ProvisionError:
+        return ProvisionError(
+            f"uv could not {what} for env {self.env.name!r}:\n{exc.output.strip()[-2000:]}",
+            fix=f"fix the cause above, then run: pitstop setup -e {self.env.name}",
+        )
