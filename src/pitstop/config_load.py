@@ -123,9 +123,12 @@ def python_override(environ: Mapping[str, str]) -> str | None:
                 fix="set PITSTOP_PYTHON to an interpreter's absolute path, or unset it",
             )
         path = Path(found)
-    if not path.is_file() or not os.access(path, os.X_OK):
+    from pitstop.python_request import interpreter_problem
+
+    problem = interpreter_problem(str(path))
+    if problem is not None:
         raise ConfigError(
-            f"PITSTOP_PYTHON={value!r} is not an executable file",
+            f"PITSTOP_PYTHON={value!r} is not a Python interpreter: {problem}",
             fix="set PITSTOP_PYTHON to an interpreter's absolute path, or unset it",
         )
     return str(path)

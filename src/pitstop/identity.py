@@ -104,7 +104,14 @@ def run_probe(path: str) -> dict[str, object]:
 
     from pitstop.errors import ProvisionError
     from pitstop.process import run, scrubbed_env
+    from pitstop.python_request import interpreter_problem
 
+    problem = interpreter_problem(path)
+    if problem is not None:  # never execute what is not a Python interpreter (e.g. /bin/sh)
+        raise NotReadyError(
+            f"{path} is not a Python interpreter: {problem}",
+            fix="point python / PITSTOP_PYTHON at a working interpreter",
+        )
     try:
         proc = run(
             (path, "-I", "-c", _PROBE) if not _is_py2(path) else (path, "-E", "-s", "-c", _PROBE),

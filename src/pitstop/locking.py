@@ -40,7 +40,7 @@ def resolution_python(inputs: Inputs, runtimes: Runtimes) -> tuple[str, str, str
     interpreter: str | None = None
     version: str | None = None
     if request.path:
-        interp = runtimes.identify(request.path)
+        interp = runtimes.find(request)
         interpreter, version = interp.path, interp.identity.version
     else:
         bounds = _LOWER_BOUND.findall(request.specifier)

@@ -145,6 +145,9 @@ class Provisioner:
 
         confined(self.project, env)
         inputs = collect(self.project, env)
+        from pitstop.python_request import refuse_non_interpreter
+
+        refuse_non_interpreter(inputs.request)  # a config error comes before "lock missing"
         for warning in inputs.warnings:
             self.reporter.detail(f"warning: {warning}")
         ready = self.status(env, inputs)
@@ -249,6 +252,7 @@ class Provisioner:
             )
         from pitstop.locking import lock_env
 
+        self.interpreter(env, inputs)  # no interpreter for the env: fail before writing its lock
         lock_env(self.project, env, runtimes=self.runtimes, reporter=self.reporter, reason=f" ({why})")
         return self.status(env, inputs)
 

@@ -146,10 +146,13 @@ class Runtimes:
     def find(self, request: PythonRequest) -> Interpreter:
         """Resolve ``request`` to a probed interpreter, or raise InterpreterNotFound."""
         if request.path:
-            if not os.path.isfile(request.path):
-                raise InterpreterNotFound(
-                    f"python = {request.raw!r} does not exist", fix="install it or fix the path"
-                )
+            from pitstop.python_request import PATH_FIX, require_interpreter
+
+            require_interpreter(
+                request.path,
+                where="python",
+                fix=PATH_FIX,
+            )
             return self.identify(request.path)
         seen: list[Candidate] = []
         probed: dict[str, str] = {}  # path -> the version its probe reported ("" if it failed)

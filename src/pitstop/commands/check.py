@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     envs = selected_envs(ctx.project, args)
     if not args.env and not args.all:
         envs = list(ctx.project.envs.values())  # check shows every configured env by default
-    reports = [registry.validate(ctx.project, env, runtimes=ctx.runtimes) for env in envs]
+    # A config error is exit 2 for every command (SPEC §3), not an env's error report.
+    reports = [registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True) for env in envs]
     if getattr(args, "skip_unavailable", False):
         reports = [skip_unavailable(r) for r in reports]
     ok = all(r.status != "error" for r in reports)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
                 continue
             ctx.reporter.step(f"ready {env.name}: {result.path}")
             continue
-        report = registry.validate(ctx.project, env, runtimes=ctx.runtimes)
+        report = registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True)
         if report.status == "error" and getattr(args, "skip_unavailable", False):
             ctx.reporter.warn(f"skipped {env.name} ({env.kind}): not available here: {report.message}")
         elif report.status == "error":

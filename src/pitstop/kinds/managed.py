@@ -24,7 +24,10 @@ class ManagedKind:
         from pitstop.output import QUIET
         from pitstop.policy import Policy
         from pitstop.provision import Provisioner
+        from pitstop.python_request import parse_request, refuse_non_interpreter
 
+        if ctx.spec.settings.python:  # exit 2 for check too (SPEC §3)
+            refuse_non_interpreter(parse_request(ctx.spec.settings.python))
         prov = Provisioner(ctx.project, runtimes=ctx.runtimes, reporter=QUIET, policy=Policy(True, "check"))
         ready = prov.status(ctx.spec)
         location = relative(ctx, ready.venv)

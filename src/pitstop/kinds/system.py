@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from pitstop.errors import NotReadyError, PitstopError
+from pitstop.errors import ConfigError, NotReadyError, PitstopError
 from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error
 from pitstop.python_request import parse_request
 
@@ -21,11 +21,11 @@ class SystemKind:
         if request:
             parsed = parse_request(request)
             if parsed.path:
-                if not os.path.isfile(parsed.path):
-                    raise NotReadyError(
-                        f"python = {request!r} does not exist",
-                        fix="install that Python or fix the path in the config",
-                    )
+                from pitstop.python_request import require_interpreter
+
+                require_interpreter(
+                    parsed.path, where="python", fix="point python at a Python interpreter's absolute path"
+                )
                 return parsed.path
             return ctx.runtimes.find(parsed).path
         for cand in ctx.runtimes.candidates():
@@ -43,6 +43,8 @@ class SystemKind:
         """Runs it; PEP 668 is noted as read-only."""
         try:
             exe = self._interpreter(ctx)
+        except ConfigError:
+            raise  # exit 2 whatever the command (SPEC §3)
         except PitstopError as exc:
             return error(ctx, exc.message, (exc.fix or "").removeprefix("run: "))
         command = PythonCommand(argv=(exe,), bin_dir=os.path.dirname(exe))
