@@ -339,3 +339,26 @@ def test_direct_url_matching_by_exact_url(tmp_path: Path) -> None:
     verify_lock([_wheel(url=url, hashes=_SHA)], requirements=[f"a @ {url}"], **args)  # type: ignore[arg-type]
     with pytest.raises(NotReadyError, match="not under a configured index"):
         verify_lock([_wheel(url=url + "x", hashes=_SHA)], requirements=[f"a @ {url}"], **args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Metadata-Version: 2.1\nName: alpha\nRequires-Dist: beta>=1\nRequires-Dist: gamma; extra == 'x'\n\n"
+        "Requires-Dist: not-a-header-in-the-description\n",
+        "Metadata-Version: 2.1\r\nname: Alpha\r\nrequires-dist: beta\r\n\r\nbody\r\n",
+        "Name: alpha\nRequires-Dist: beta;\n  python_version >= '3'\nName: second\n",
+        "Name: alpha\nRequires-Dist: beta\nthis line is not a header\nRequires-Dist: gamma\n",
+        "Name:\nRequires-Dist: beta\n",
+        "",
+    ],
+)
+def test_metadata_fields_read_the_header_block_as_the_email_parser_does(text: str) -> None:
+    from email.parser import HeaderParser
+
+    from pitstop.lockverify import _metadata_fields
+
+    headers = HeaderParser().parsestr(text, headersonly=True)
+    expected = [" ".join(str(v).split()) for v in headers.get_all("Requires-Dist") or []]
+    name = headers.get("Name")
+    assert _metadata_fields(text) == (str(name) if name else None, expected)

@@ -357,8 +357,6 @@ def verify_installed(
 
 def _installed_requires(venv: Path) -> dict[str, list[str]]:
     """name -> Requires-Dist lines of every distribution installed in ``venv``."""
-    from email.parser import HeaderParser
-
     from packaging.utils import canonicalize_name
 
     from pitstop.reading import UnreadableFile, read_text
@@ -371,13 +369,40 @@ def _installed_requires(venv: Path) -> dict[str, list[str]]:
                 text = read_text(info / "METADATA", limit=16 * 1024 * 1024)
             except UnreadableFile:
                 continue  # verify() reports a dist-info without METADATA
-            headers = HeaderParser().parsestr(text, headersonly=True)
-            name = headers.get("Name")
+            name, requires = _metadata_fields(text)
             if name:
-                out.setdefault(canonicalize_name(str(name)), []).extend(
-                    str(v) for v in headers.get_all("Requires-Dist") or []
-                )
+                out.setdefault(canonicalize_name(name), []).extend(requires)
     return out
+
+
+def _metadata_fields(text: str) -> tuple[str | None, list[str]]:
+    """``Name`` (the first) and every ``Requires-Dist`` of a METADATA text.
+
+    Core metadata is RFC 822 headers up to the first empty line, then the description: only
+    that header block is read (a long README is never parsed), field names are matched
+    case-insensitively, folded lines are unfolded, and a line that is not a header ends the
+    block — what ``email.parser.HeaderParser`` does, without importing the email package."""
+    name: str | None = None
+    requires: list[str] = []
+    fields: list[list[str]] = []
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if not line:
+            break
+        if line[0] in " \t":
+            if fields:
+                fields[-1][1] = f"{fields[-1][1]} {line.strip()}".strip()
+            continue
+        key, colon, value = line.partition(":")
+        if not colon or not key or key != key.strip():
+            break
+        fields.append([key.lower(), value.strip()])
+    for key, value in fields:
+        if key == "name" and name is None and value:
+            name = value
+        elif key == "requires-dist":
+            requires.append(value)
+    return name, requires
 
 
 # -- the two calls the build makes --------------------------------------------------------

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import sys
-import uuid
 from pathlib import Path
 
 from pitstop import state
@@ -76,14 +75,14 @@ def set_aside(path: Path) -> None:
     """
     if not path.exists() and not path.is_symlink():
         return
-    os.rename(path, path.parent / f"{_TRASH}{uuid.uuid4().hex[:12]}")
+    os.rename(path, path.parent / f"{_TRASH}{os.urandom(6).hex()}")
 
 
 def trash(path: Path) -> None:
     """Remove a directory now: first renamed out of the way (atomic), then deleted."""
     if not path.exists() and not path.is_symlink():
         return
-    target = path.parent / f"{_TRASH}{uuid.uuid4().hex[:12]}"
+    target = path.parent / f"{_TRASH}{os.urandom(6).hex()}"
     os.rename(path, target)
     shutil.rmtree(target, ignore_errors=True)
 
