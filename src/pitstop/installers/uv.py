@@ -139,6 +139,9 @@ class UvInstaller:
                     "--preview-features",
                     "pylock",
                     "--require-hashes",
+                    # allow-build = false holds at install too: an sdist in the lock is refused,
+                    # never built (the project itself, below, is still built: it is the project)
+                    *([] if self.env.settings.allow_build else ["--no-build"]),
                     str(source),
                 ],
                 what="install the lock",
