@@ -435,6 +435,9 @@ def test_plugin_declares_config_keys_and_markers(
         write(root, '[tool.pitstop]\nkind = "lxc"\nmachine = 3\n')
         code, _, err = cli("check", cwd=root)
         assert code == 2 and "machine must be a string" in err
+        write(root, '[tool.pitstop]\nkind = "lxc"\nmachin = "m1"\n')
+        code, _, err = cli("check", cwd=root)
+        assert code == 2 and "tool.pitstop.machin: unknown key (did you mean 'machine'?)" in err
         plain = write(tmp_path / "b", "image: x\n", "lxc.yaml")
         (plain / "sub").mkdir()
         code, data = contract(cli, plain / "sub")

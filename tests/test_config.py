@@ -83,7 +83,6 @@ def test_adopted_env_keys(tmp_path: Path) -> None:
         ("[tool.pitstop]\nlocation = '/tmp'\n", "outside the project"),
         ("[tool.pitstop.envs.Bad_Name]\n", "bad env name"),
         ("[tool.pitstop.envs.default]\n", "top-level"),
-        ("[tool.pitstop.envs.x]\nkind = 'lxc'\n", "unknown kind"),
         ("[tool.pitstop.envs.x]\nkind = 'venv'\nrequirements = ['a']\n", "not built by pitstop"),
         ("[tool.pitstop]\ncontainer = 'c'\n", "only adopted kinds"),
         (
@@ -227,3 +226,25 @@ def test_python_version_file_is_read(tmp_path: Path) -> None:
     root = write(tmp_path, "[tool.pitstop]\n")
     (root / ".python-version").write_text("# comment\n3.12\n")
     assert config_load.load(root).python_version_file == "3.12"
+
+
+def test_third_party_kinds_are_checked_after_loading(tmp_path: Path) -> None:
+    """Parsing reads no entry points: an unknown kind and its keys load as written, and
+    opening the project (what every command and API call does) names the kind."""
+    from pitstop.session import load_project
+
+    write(tmp_path, "[tool.pitstop.envs.x]\nkind = 'lxc'\nmachine = 'm1'\nephemeral = true\n")
+    spec = config_load.load(tmp_path).env("x")
+    assert spec.third_party == (("machine", "m1"), ("ephemeral", True))
+    assert (spec.option("machine"), spec.option("ephemeral")) == ("m1", "true")
+    with pytest.raises(ConfigError) as info:
+        load_project(tmp_path)
+    assert info.value.message == "pyproject.toml: tool.pitstop.envs.x.kind: unknown kind 'lxc'"
+    assert (info.value.file or "").endswith("pyproject.toml")
+    assert "install the plugin" in (info.value.fix or "")
+
+
+def test_a_third_party_kind_key_holds_what_a_kind_can_declare(tmp_path: Path) -> None:
+    write(tmp_path, "[tool.pitstop]\nkind = 'lxc'\nmachine = { a = 1 }\n")
+    with pytest.raises(ConfigError, match="machine must be a string, true or false, an integer or a list"):
+        config_load.load(tmp_path)

@@ -134,7 +134,7 @@ def test_installer_never_writes_through_a_venv_without_pyvenv_cfg(
 def test_the_check_refuses_a_symlinked_or_missing_venv(
     make_project: ProjectFactory, cli: Cli, tmp_path: Path
 ) -> None:
-    from pitstop.installers import require_venv
+    from pitstop.installers.base import require_venv
 
     root, project = _locked(make_project, cli)
     env = project.env("default")

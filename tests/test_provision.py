@@ -542,7 +542,7 @@ def test_the_venv_is_created_while_the_lock_is_verified_and_discarded_if_it_fail
 ) -> None:
     import pitstop.lockverify
     from pitstop.errors import NotReadyError
-    from pitstop.installers import Pending
+    from pitstop.installers.base import Pending
 
     root = make_project(f'requirements = ["beta"]\ninstaller = "{installer}"\n', python=PY)
     assert cli("lock", cwd=root)[0] == 0

@@ -8,9 +8,12 @@ import os
 import re
 import shlex
 import shutil
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pitstop.errors import ConfigError
 
 if TYPE_CHECKING:
     import nox
@@ -29,6 +32,16 @@ def registered_ready_made(name: str) -> Any:
 
     func = registry.get().get(name)
     return func if getattr(func, "_pitstop_ready_made", False) else None
+
+
+class NoxfileError(ConfigError, SystemExit):
+    """A noxfile uses ``pitstop.nox`` wrongly: the message and fix are printed and nox exits 2
+    while loading the noxfile (a plain exception would be a traceback)."""
+
+    def __init__(self, message: str, *, fix: str) -> None:
+        ConfigError.__init__(self, message, fix=fix)
+        self.code = self.exit_code
+        sys.stderr.write(self.render() + "\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +63,6 @@ class Target:
     @staticmethod
     def check_variant(value: str) -> None:
         """A nox ``python=`` entry pitstop can build an env for (a version request)."""
-        from pitstop.nox import NoxfileError
         from pitstop.python_request import parse_request
 
         if os.path.isabs(value):
@@ -68,12 +80,12 @@ class Target:
     @staticmethod
     def policy_for(project: Project | None) -> Policy | None:
         """The strict/dev policy for ``project`` (found from the working directory if None)."""
-        from pitstop import config_load
         from pitstop.errors import PitstopError
         from pitstop.policy import for_project
+        from pitstop.session import load_project
 
         try:
-            proj = project or config_load.load(None)
+            proj = project or load_project(None)
         except PitstopError:
             return None
         return for_project(proj)
@@ -95,15 +107,14 @@ class Target:
 
     @classmethod
     def _ensure(cls, session: nox.Session, *, env: str, project: str | os.PathLike[str] | None) -> Target:
-        from pitstop import config_load
         from pitstop.errors import NotReadyError
         from pitstop.inputs import collect
         from pitstop.kinds import registry
         from pitstop.output import Reporter
         from pitstop.provision import Provisioner
-        from pitstop.session import runtimes_for
+        from pitstop.session import load_project, runtimes_for
 
-        proj = config_load.load(Path(project) if project is not None else None)
+        proj = load_project(Path(project) if project is not None else None)
         spec = proj.env(env)
         python = session.python if isinstance(session.python, str) else None
         runtimes = runtimes_for(proj)

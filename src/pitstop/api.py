@@ -27,9 +27,9 @@ DEFAULT_ENV = "default"
 def _project(project: str | os.PathLike[str] | None) -> Project:
     from pathlib import Path
 
-    from pitstop import config_load
+    from pitstop.session import load_project
 
-    return config_load.load(Path(project) if project is not None else None)
+    return load_project(Path(project) if project is not None else None)
 
 
 def _session(

@@ -8,6 +8,7 @@ tables is :mod:`pitstop.config_parse`.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -64,6 +65,8 @@ CHOICES = {
 }
 
 Installer = Literal["uv", "pip"]
+#: What a third-party kind's own key may hold (a TOML list of strings is kept as a tuple).
+ThirdPartyValue = str | bool | int | tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +112,24 @@ class EnvSpec:
     #: A python request overriding the env's own (a nox matrix member): the env is built from
     #: the same lock for that interpreter, in its own store ``<location>/<name>@<variant>``.
     python_variant: str | None = None
+    #: Keys of a third-party kind's table that pitstop does not know, as written: checked
+    #: against the keys the kind declares once the config is loaded (``kinds.plugins.check``).
+    third_party: tuple[tuple[str, ThirdPartyValue], ...] = ()
 
     def option(self, key: str, default: str | None = None) -> str | None:
-        """The adopted-kind option ``key`` (``path``, ``container``, ...)."""
-        return dict(self.options).get(key, default)
+        """The adopted-kind option ``key`` (``path``, ``container``, ...); a third-party kind's
+        key as text (lists, booleans and integers as their JSON text)."""
+        options = dict(self.options)
+        if key in options:
+            return options[key]
+        for name, value in self.third_party:
+            if name == key:
+                return (
+                    value
+                    if isinstance(value, str)
+                    else json.dumps(list(value) if isinstance(value, tuple) else value)
+                )
+        return default
 
     @property
     def lock_name(self) -> str:

@@ -6,7 +6,6 @@ Every problem is a :class:`ConfigError` (exit 2) naming the file, the key and th
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pitstop.config import (
     EnvSpec,
     Settings,
     Sources,
+    ThirdPartyValue,
     suggest_env_name,
 )
 from pitstop.errors import ConfigError
@@ -74,7 +74,11 @@ def parse_envs(table: Mapping[str, Any], *, root: Path, where: Where) -> dict[st
     return envs
 
 
-def _check_type(value: object, expected: type, *, key: str) -> None:
+#: Every key pitstop itself knows in an env table.
+KNOWN_KEYS = frozenset({*SETTING_KEYS, *SOURCE_KEYS, *ADOPTED_KEYS, "kind"})
+
+
+def check_type(value: object, expected: type, *, key: str) -> None:
     ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
     if ok and expected is list:
         ok = all(isinstance(v, str) for v in value)  # type: ignore[attr-defined]
@@ -109,7 +113,7 @@ def _settings(
             continue
         value = body[key]
         name = where.key(key, env)
-        _check_type(value, expected, key=name)
+        check_type(value, expected, key=name)
         if key in CHOICES and value not in CHOICES[key]:
             choices = " | ".join(f'"{c}"' for c in CHOICES[key])
             raise ConfigError(f"{name}: {value!r} is not one of {choices}", fix=f"set {key} to {choices}")
@@ -182,33 +186,23 @@ def _env(
     where: Where,
     named: bool,
 ) -> EnvSpec:
-    known = set(SETTING_KEYS) | set(SOURCE_KEYS) | set(ADOPTED_KEYS) | {"kind"}
-    plugin_keys = _plugin_keys(body.get("kind"))
-    known |= set(plugin_keys)
-    if not named:
-        known.add("envs")
+    known = set(KNOWN_KEYS) if named else {*KNOWN_KEYS, "envs"}
     scope = name if named else None
-    for key in body:
-        if key not in known:
-            close = _closest(key, known)
-            raise ConfigError(
-                f"{where.key(key, scope)}: unknown key" + (f" (did you mean {close!r}?)" if close else ""),
-                fix=f"rename it to {close}"
-                if close
-                else f"remove it; known keys: {', '.join(sorted(known))}",
-            )
     kind = body.get("kind", "managed")
-    _check_type(kind, str, key=where.key("kind", scope))
+    check_type(kind, str, key=where.key("kind", scope))
     _check_strings(kind, key=where.key("kind", scope))
-    if kind not in KINDS and not _third_party_kind(kind):
-        raise ConfigError(
-            f"{where.key('kind', scope)}: unknown kind {kind!r}",
-            fix=f"use one of: {', '.join(KINDS)} (or install the plugin that provides it)",
-        )
+    third_party: list[tuple[str, ThirdPartyValue]] = []
+    for key in body:
+        if key in known:
+            continue
+        if kind in KINDS:
+            raise unknown_key(where.key(key, scope), key, known)
+        # A third-party kind's own key: kinds.plugins.check asks the kind once loading is done.
+        third_party.append((key, _third_party_value(body[key], key=where.key(key, scope))))
     values: dict[str, Any] = {}
     for key, expected in SOURCE_KEYS.items():
         if key in body:
-            _check_type(body[key], expected, key=where.key(key, scope))
+            check_type(body[key], expected, key=where.key(key, scope))
             if kind != "managed":
                 raise ConfigError(
                     f"{where.key(key, scope)}: {kind} envs are not built by pitstop",
@@ -221,7 +215,7 @@ def _env(
     options: list[tuple[str, str]] = []
     for key, expected in ADOPTED_KEYS.items():
         if key in body:
-            _check_type(body[key], expected, key=where.key(key, scope))
+            check_type(body[key], expected, key=where.key(key, scope))
             if kind == "managed":
                 raise ConfigError(
                     f"{where.key(key, scope)}: only adopted kinds take {key}",
@@ -229,11 +223,6 @@ def _env(
                 )
             _check_strings(body[key], key=where.key(key, scope))
             options.append((key, body[key]))
-    for key, expected in plugin_keys.items():
-        if key in body and key not in ADOPTED_KEYS:
-            _check_type(body[key], expected, key=where.key(key, scope))
-            value = body[key]
-            options.append((key, value if isinstance(value, str) else json.dumps(value)))
     if named:
         table = f"[{where.prefix}envs.{name}]"
     else:  # pitstop.toml has no [tool.pitstop] header: its keys are at the top level
@@ -245,6 +234,7 @@ def _env(
         sources=Sources(**values),
         options=tuple(options),
         table=table or "[pitstop.toml]",
+        third_party=tuple(third_party),
     )
     if kind == "managed":
         _validate_sources(spec, where=where, scope=scope)
@@ -260,23 +250,29 @@ def _validate_sources(spec: EnvSpec, *, where: Where, scope: str | None) -> None
         library_requirement(import_name, value, where=where.key(f"libraries.{import_name}", scope))
 
 
-def _closest(key: str, known: set[str]) -> str | None:
+def unknown_key(where: str, key: str, known: set[str]) -> ConfigError:
+    """The error for ``key`` (at ``where``: ``pyproject.toml: tool.pitstop.x``), which is none
+    of ``known``, suggesting the closest known one."""
     import difflib
 
     match = difflib.get_close_matches(key, sorted(known), n=1)
-    return match[0] if match else None
+    close = match[0] if match else None
+    return ConfigError(
+        f"{where}: unknown key" + (f" (did you mean {close!r}?)" if close else ""),
+        fix=f"rename it to {close}" if close else f"remove it; known keys: {', '.join(sorted(known))}",
+    )
 
 
-def _plugin_keys(kind: object) -> dict[str, type]:
-    """Config keys a third-party kind declares (none for built-in kinds)."""
-    if not isinstance(kind, str) or kind in KINDS or not _third_party_kind(kind):
-        return {}
-    from pitstop.kinds import plugins
-
-    return plugins.config_keys(kind)
-
-
-def _third_party_kind(kind: str) -> bool:
-    from pitstop.kinds import registry
-
-    return kind in registry.third_party_names()
+def _third_party_value(value: object, *, key: str) -> ThirdPartyValue:
+    """A third-party kind's key holds what a kind may declare: a string, a boolean, an
+    integer or a list of strings (its declared type is checked after loading)."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        _check_strings(value, key=key)
+        return tuple(value)
+    if isinstance(value, str | bool | int):
+        _check_strings(value, key=key)
+        return value
+    raise ConfigError(
+        f"{key} must be a string, true or false, an integer or a list of strings, not {type(value).__name__}",
+        fix=f"write {key.split(': ', 1)[-1]} as the kind's documentation says",
+    )

@@ -24,7 +24,9 @@ from pitstop.reading import UnreadableFile, read_bytes
 
 TYPE_CHECKING = False  # see pitstop/__init__.py: no typing import on the fast path
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
+
+    PluginMarkers = Callable[[], Iterable[tuple[str, Sequence[str]]]]
 
 CONFIG_FILE = "pitstop.toml"
 # Compiled on first use: the fast path finds the usual ``[tool.pitstop]`` without importing re.
@@ -99,17 +101,16 @@ def marker_in(
     return None
 
 
-def find_marker(
-    start: str, markers: Iterable[tuple[str, Sequence[str]]] | None = None
-) -> tuple[str, str, str] | None:
-    """(root, kind, marker) of the nearest directory from ``start`` up holding a marker."""
-    if markers is None:
-        # Built-in markers come first in a directory: found in ``start`` itself, no plugin
-        # can be nearer, so the entry points (importlib.metadata) are not even read.
-        found = marker_in(os.path.abspath(start))
-        if found is not None:
-            return os.path.abspath(start), *found
-    listed = list(all_markers() if markers is None else markers)
+def find_marker(start: str, plugin_markers: PluginMarkers | None = None) -> tuple[str, str, str] | None:
+    """(root, kind, marker) of the nearest directory from ``start`` up holding a built-in
+    marker or one of those ``plugin_markers()`` returns (third-party kinds' markers, which
+    ``pitstop.kinds.plugins.declared_markers`` reads from the entry points)."""
+    # Built-in markers come first in a directory: found in ``start`` itself, no plugin can be
+    # nearer, so the entry points (importlib.metadata) are not even read.
+    found = marker_in(os.path.abspath(start))
+    if found is not None:
+        return os.path.abspath(start), *found
+    listed = [*BUILTIN_MARKERS, *(plugin_markers() if plugin_markers is not None else ())]
     for directory in _upwards(start):
         found = marker_in(directory, listed)
         if found is not None:
@@ -117,24 +118,14 @@ def find_marker(
     return None
 
 
-def find_project(start: str) -> tuple[str, str | None]:
-    """(root, config file or None): pitstop config first, then adopted-kind markers, else
-    ``start`` itself (nothing project-specific: the ``system`` kind)."""
+def find_project(start: str, plugin_markers: PluginMarkers | None = None) -> tuple[str, str | None]:
+    """(root, config file or None): pitstop config first, then adopted-kind markers (see
+    :func:`find_marker`), else ``start`` itself (nothing project-specific: the ``system`` kind)."""
     config = find_config(start)
     if config is not None:
         return config
-    marker = find_marker(start)
+    marker = find_marker(start, plugin_markers)
     return (marker[0] if marker else os.path.abspath(start)), None
-
-
-def all_markers() -> list[tuple[str, tuple[str, ...]]]:
-    """Built-in markers, then those third-party kinds declare (``markers`` on the kind class,
-    read lazily; a plugin that fails to import is skipped here and reported when used)."""
-    markers = list(BUILTIN_MARKERS)
-    from pitstop.kinds.plugins import declared_markers
-
-    markers += declared_markers()
-    return markers
 
 
 def _upwards(start: str) -> list[str]:

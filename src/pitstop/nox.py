@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import nox
 
-from pitstop._nox_session import PitstopSession, Target, registered_ready_made, render_for_nox
-from pitstop.errors import ConfigError
+from pitstop._nox_session import NoxfileError, PitstopSession, Target, registered_ready_made, render_for_nox
 
 __all__ = ["session"]  # plus the ready-made check, lock and setup (see __getattr__)
 
@@ -45,16 +43,6 @@ _REFUSED = {
     "reuse_venv": "pitstop envs are reused until their lock changes; -R skips the install phase",
     "download_python": "pitstop finds interpreters itself (uv python install when allowed)",
 }
-
-
-class NoxfileError(ConfigError, SystemExit):
-    """A noxfile uses ``pitstop.nox`` wrongly: the message and fix are printed and nox exits 2
-    while loading the noxfile (a plain exception would be a traceback)."""
-
-    def __init__(self, message: str, *, fix: str) -> None:
-        ConfigError.__init__(self, message, fix=fix)
-        self.code = self.exit_code
-        sys.stderr.write(self.render() + "\n")
 
 
 def __getattr__(name: str) -> Any:

@@ -7,10 +7,11 @@ interpreter discovery, the reporter and the strict/dev policy are made the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pitstop import policy as _policy
-from pitstop.config import DEFAULT_ENV, Project
+from pitstop.config import DEFAULT_ENV, KINDS, Project
 from pitstop.output import Reporter
 from pitstop.runtime import Runtimes
 
@@ -33,6 +34,20 @@ class Session:
         from pitstop.provision import Provisioner
 
         return Provisioner(self.project, runtimes=self.runtimes, reporter=self.reporter, policy=self.policy)
+
+
+def load_project(directory: Path | None = None) -> Project:
+    """The project at ``directory`` (``--project``; None: found from the working directory),
+    its third-party kinds checked: config parsing never reads entry points, so every caller
+    loads the project here."""
+    from pitstop import config_load
+
+    project = config_load.load(directory)
+    if any(spec.kind not in KINDS for spec in project.envs.values()):
+        from pitstop.kinds import plugins
+
+        plugins.check(project)
+    return project
 
 
 def runtimes_for(project: Project, *, read_only: bool = False) -> Runtimes:

@@ -8,7 +8,7 @@ from pathlib import Path
 from pitstop.config import DEFAULT_ENV, EnvSpec, Project
 from pitstop.errors import ConfigError, NoConfigError
 from pitstop.output import Reporter
-from pitstop.session import Session, open_session
+from pitstop.session import Session, load_project, open_session
 
 
 def _verbosity(args: argparse.Namespace) -> int:
@@ -28,20 +28,19 @@ def context(args: argparse.Namespace, *, allow_auto: bool = False, read_only: bo
     auto-detected env rooted at the nearest directory upwards holding an adopted kind's
     marker (``uv.lock``, ``.venv``, ...), else at the working directory (or ``--project``).
     """
-    from pitstop import config_load
-
     try:
-        project = config_load.load(Path(args.project) if args.project else None)
+        project = load_project(Path(args.project) if args.project else None)
     except NoConfigError:
         if not allow_auto:
             raise
         from pitstop.discovery import find_marker
+        from pitstop.kinds import plugins
         from pitstop.kinds.registry import auto_project
 
         if args.project:  # --project names the root itself: no search
             project = auto_project(Path(args.project))
         else:
-            found = find_marker(str(Path.cwd()))
+            found = find_marker(str(Path.cwd()), plugins.declared_markers)
             project = auto_project(found[0] if found else Path.cwd())
     return open_session(
         project,

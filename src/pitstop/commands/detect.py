@@ -13,10 +13,10 @@ from pitstop.errors import READY, ConfigError, PitstopError
 
 def run(args: argparse.Namespace) -> int:
     """Print the detected kind, the file that decided it and the Python command."""
-    from pitstop import config, config_load
+    from pitstop import config
     from pitstop.kinds import registry
     from pitstop.kinds.detect import detect
-    from pitstop.session import runtimes_for
+    from pitstop.session import load_project, runtimes_for
 
     directory = Path(args.dir)
     if not directory.is_dir():
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     problem: PitstopError | None = None
     try:
         if found.kind == "managed":
-            project = config_load.load(found.directory)
+            project = load_project(found.directory)
             env = project.env(config.DEFAULT_ENV)
         else:
             project = registry.auto_project(found.directory)

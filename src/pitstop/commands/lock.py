@@ -37,11 +37,12 @@ def _check(args: argparse.Namespace) -> int:
     # The pre-commit hook's path: config + text of the lock; no uv, no resolver, no probe.
     from pathlib import Path
 
-    from pitstop import config_load, lockfile
+    from pitstop import lockfile
     from pitstop.commands import reporter_for, selected_envs
     from pitstop.inputs import collect
+    from pitstop.session import load_project
 
-    project = config_load.load(Path(args.project) if args.project else None)
+    project = load_project(Path(args.project) if args.project else None)
     reporter = reporter_for(args)
     failures = 0
     for env in selected_envs(project, args, managed_only=True):

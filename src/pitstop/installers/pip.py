@@ -12,7 +12,7 @@ from pathlib import Path
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
 from pitstop.identity import Interpreter
-from pitstop.installers import Pending
+from pitstop.installers.base import Pending
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
 from pitstop.process import run, scrubbed_env
@@ -54,7 +54,7 @@ class PipInstaller:
         """
         from packaging.utils import canonicalize_name
 
-        from pitstop.installers import require_venv, scratch
+        from pitstop.installers.base import require_venv, scratch
 
         lines: list[str] = []
         links: set[str] = set()

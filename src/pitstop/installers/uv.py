@@ -11,7 +11,7 @@ from typing import Any
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
 from pitstop.identity import Interpreter
-from pitstop.installers import Pending
+from pitstop.installers.base import Pending
 from pitstop.lockfile import LockFile
 from pitstop.locking import index_environ
 from pitstop.output import Reporter
@@ -122,7 +122,7 @@ class UvInstaller:
         without local-project entries: uv cannot hash a local project, so the project
         (``install-project``) is installed editable on its own afterwards (``--no-deps``).
         """
-        from pitstop.installers import scratch
+        from pitstop.installers.base import scratch
 
         quiet = [] if self.reporter.interactive else ["--quiet"]
         directories = [p for p in lock.packages if isinstance(p.get("directory"), dict)]
@@ -167,7 +167,7 @@ class UvInstaller:
         return runtimes.tool_version(self.uv, [self.uv, "--version"])
 
     def _run_in(self, venv: Path, argv: list[str], *, what: str, cwd: Path, capture: bool = True) -> None:
-        from pitstop.installers import require_venv
+        from pitstop.installers.base import require_venv
 
         require_venv(venv, self.env)
         self._run(argv, what=what, cwd=cwd, capture=capture, extra=venv_only(venv))

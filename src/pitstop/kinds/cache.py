@@ -39,7 +39,15 @@ def _dir() -> Path:
 def _key(ctx: KindContext) -> str:
     spec = ctx.spec
     env = {k: v for k, v in ctx.environ.items() if k in _VARS or k.startswith(_PREFIXES)}
-    data = [str(ctx.project.root), spec.name, spec.kind, sorted(spec.options), spec.settings.python, env]
+    data = [
+        str(ctx.project.root),
+        spec.name,
+        spec.kind,
+        sorted(spec.options),
+        sorted(spec.third_party),
+        spec.settings.python,
+        env,
+    ]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
 
 

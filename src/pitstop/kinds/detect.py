@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop import discovery
+from pitstop.kinds import plugins
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ def detect(directory: Path, *, skip_config: bool = False, upwards: bool = True) 
         if config is not None:
             d = Path(config[0])
         else:
-            marker = discovery.find_marker(str(d))
+            marker = discovery.find_marker(str(d), plugins.declared_markers)
             if marker is not None:
                 d = Path(marker[0])
     if not skip_config:
@@ -58,7 +59,7 @@ def _by_marker(d: Path) -> Detection:
     found = _first(d, discovery.BUILTIN_MARKERS)  # plugin markers only when no built-in one matches
     return (
         found
-        or _first(d, discovery.all_markers()[len(discovery.BUILTIN_MARKERS) :])
+        or _first(d, plugins.declared_markers())
         or Detection(d, "system", "nothing project-specific found")
     )
 

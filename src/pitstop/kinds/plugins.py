@@ -21,6 +21,8 @@ from pitstop.errors import ConfigError
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
+    from pitstop.config import Project
+
 GROUP = "pitstop.kinds"
 
 
@@ -90,3 +92,37 @@ def declared_markers() -> list[tuple[str, tuple[str, ...]]]:
         if clean:
             out.append((name, clean))
     return out
+
+
+def check(project: Project) -> None:
+    """Check the envs of third-party kinds once ``project`` is loaded (config parsing never
+    reads entry points): each kind is installed and loads, and every key of its table that
+    pitstop does not know is one the kind declares, of the declared type."""
+    import os
+
+    from pitstop.config import DEFAULT_ENV, KINDS
+    from pitstop.config_parse import KNOWN_KEYS, Where, check_type, unknown_key
+
+    where = Where(project.config_file, project.table_prefix)
+    for spec in project.envs.values():
+        if spec.kind in KINDS:
+            continue
+        scope = None if spec.name == DEFAULT_ENV else spec.name
+        try:
+            if spec.kind not in names():
+                raise ConfigError(
+                    f"{where.key('kind', scope)}: unknown kind {spec.kind!r}",
+                    fix=f"use one of: {', '.join(KINDS)} (or install the plugin that provides it)",
+                )
+            declared = config_keys(spec.kind)
+            for key, value in spec.third_party:
+                if key not in declared:
+                    raise unknown_key(where.key(key, scope), key, {*KNOWN_KEYS, *declared})
+                check_type(
+                    list(value) if isinstance(value, tuple) else value,
+                    declared[key],
+                    key=where.key(key, scope),
+                )
+        except ConfigError as exc:
+            exc.file = exc.file or os.path.relpath(project.config_file)
+            raise

@@ -1,0 +1,99 @@
+"""What every installer is (the :class:`Installer` Protocol), a command it started in the
+background (:class:`Pending`), and the guards they share: the target must be a venv right now,
+and work happens in a scratch directory of the store."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+from pitstop.config import EnvSpec
+from pitstop.errors import CommandError, ProvisionError, env_flag
+from pitstop.identity import Interpreter
+from pitstop.lockfile import LockFile
+from pitstop.runtime import Runtimes
+from pitstop.swap import SCRATCH
+
+
+class Installer(Protocol):
+    """Creates a venv and installs exactly a lock into it."""
+
+    name: str
+    #: Distributions the installer itself puts into every env (pip's venvs carry pip).
+    own_packages: frozenset[str]
+
+    def start_create(self, venv: Path, interpreter: Interpreter) -> Pending:
+        """Start creating an empty venv at ``venv`` for ``interpreter`` (``wait()`` for it)."""
+
+    def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
+        """Install exactly ``lock`` (hash-checked); ``expected`` is what it selects here."""
+
+    def finalize(self, venv: Path, final: Path) -> None:
+        """Make the env at ``venv`` correct once it is renamed to ``final``."""
+
+    def version(self, runtimes: Runtimes) -> str:
+        """e.g. ``uv 0.8.3``."""
+
+
+class Pending:
+    """An installer command started in the background (``uv venv`` while pitstop reads and
+    verifies the lock): :meth:`wait` for it, or :meth:`kill` it (its whole process group)
+    when the build fails meanwhile. Either way it is over before the caller goes on."""
+
+    def __init__(self, proc: subprocess.Popen[str], fail: Callable[[CommandError], ProvisionError]) -> None:
+        self._proc = proc
+        self._fail = fail
+
+    def wait(self) -> None:
+        """Wait for the command; its failure is the installer's :class:`ProvisionError`."""
+        from pitstop.process import finish
+
+        try:
+            finish(self._proc)
+        except CommandError as exc:
+            raise self._fail(exc) from None
+
+    def kill(self) -> None:
+        """End the command now (nothing of its output matters any more)."""
+        from pitstop.process import kill
+
+        kill(self._proc)
+
+
+def require_venv(venv: Path, env: EnvSpec) -> None:
+    """Refuse unless ``venv`` is a virtual environment right now: a real directory (not a
+    symlink) holding ``pyvenv.cfg`` and ``bin/python``. Called immediately before every
+    installer call, so an installer is never pointed at a directory whose interpreter would
+    resolve to the base interpreter behind it."""
+    flag = env_flag(env.name)
+    problem = None
+    if venv.is_symlink() or not venv.is_dir():
+        problem = "is missing" if not venv.is_symlink() else "is a symlink"
+    elif not (venv / "pyvenv.cfg").is_file() or (venv / "pyvenv.cfg").is_symlink():
+        problem = "has no pyvenv.cfg (it is not a virtual environment)"
+    elif not (venv / "bin" / "python").exists():
+        problem = "has no bin/python"
+    if problem:
+        raise ProvisionError(
+            f"refusing to install: {venv} {problem}; pitstop installs only into its own venv.new",
+            fix=f"run: pitstop setup{flag}",
+        )
+
+
+@contextmanager
+def scratch(store: Path) -> Iterator[Path]:
+    """A private working directory in the env store (removed afterwards; a killed pitstop's
+    is swept by recovery). It holds an empty ``.venv`` directory: uv's working-directory
+    discovery stops there with an error instead of finding a ``.venv`` further up."""
+    import shutil
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=store))
+    try:
+        (work / ".venv").mkdir()
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
