@@ -118,7 +118,7 @@ def test_installer_never_writes_through_a_venv_without_pyvenv_cfg(
     monkeypatch.setenv("PATH", f"{dot_venv / 'bin'}{os.pathsep}{os.environ['PATH']}")
     before = site_listing(private_python), site_listing(dot_venv / "bin" / "python")
     if not guarded:
-        monkeypatch.setattr(installers, "require_venv", lambda venv, env: None)
+        monkeypatch.setattr("pitstop.installers.base.require_venv", lambda venv, env: None)
     inst = installers.get(installer, project, env, QUIET)
     lock = lockfile.read(project.lock_path(env))
     with pytest.raises(ProvisionError) as info:
