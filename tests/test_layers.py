@@ -35,6 +35,8 @@ LAYERS: dict[str, int] = {
         (
             "pitstop.provision",
             "pitstop.locking",
+            "pitstop.index_options",
+            "pitstop.index_origins",
             "pitstop.lockfile",
             "pitstop.installers",
             "pitstop.lockverify",

@@ -427,7 +427,7 @@ def test_index_annotation_run_is_offline_with_one_index_and_the_lock_is_the_same
 ) -> None:
     """With one index, the run that learns each package's index reads uv's cache (no request
     reaches the index) and writes byte for byte the lock the online run writes."""
-    import pitstop.locking
+    import pitstop.index_origins
     import pitstop.process
 
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
@@ -445,7 +445,7 @@ def test_index_annotation_run_is_offline_with_one_index_and_the_lock_is_the_same
     monkeypatch.setattr(pitstop.process, "run", counting_run)
     locks = []
     for name, one_index in (("offline", True), ("online", False)):
-        monkeypatch.setattr(pitstop.locking, "single_index", lambda env, one=one_index: one)
+        monkeypatch.setattr(pitstop.index_origins, "single_index", lambda env, one=one_index: one)
         root = tmp_path / name
         root.mkdir()
         (root / "pyproject.toml").write_text(
@@ -465,7 +465,7 @@ def test_index_annotation_run_is_offline_with_one_index_and_the_lock_is_the_same
 
 def test_several_sources_keep_the_annotation_run_online(make_project: ProjectFactory) -> None:
     from pitstop.config_load import load
-    from pitstop.locking import single_index
+    from pitstop.index_origins import single_index
 
     cases = {
         'index-url = "https://example.invalid/simple"\n': True,

@@ -14,6 +14,8 @@ from typing import Any
 from pitstop import lockfile
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, InterpreterNotFound, NotReadyError, ProvisionError, env_flag
+from pitstop.index_options import index_environ, uv_index_args
+from pitstop.index_origins import index_origins, is_remote
 from pitstop.inputs import Inputs, collect
 from pitstop.output import Reporter
 from pitstop.runtime import Runtimes
@@ -57,70 +59,6 @@ def resolution_python(inputs: Inputs, runtimes: Runtimes) -> tuple[str, str, str
         raise InterpreterNotFound(f"no interpreter for python = {inputs.python!r}")
     short = ".".join(version.split(".")[:2])
     return interpreter or sys.executable, short, request.requires_python(version)
-
-
-# Where each index option goes when a value carries credentials (SPEC §5: never on a command
-# line). A group moves as a whole: uv ignores the variable when the option is also given.
-_CREDENTIAL_VARS = {
-    "uv": {
-        "--index-url": ("UV_INDEX_URL", " "),
-        "--extra-index-url": ("UV_EXTRA_INDEX_URL", " "),
-        "--find-links": ("UV_FIND_LINKS", ","),
-    },
-    "pip": {
-        "--index-url": ("PIP_INDEX_URL", " "),
-        "--extra-index-url": ("PIP_EXTRA_INDEX_URL", " "),
-        "--find-links": ("PIP_FIND_LINKS", " "),
-    },
-}
-
-
-def _index_groups(project: Project, env: EnvSpec, extra_links: Sequence[str]) -> list[tuple[str, list[str]]]:
-    settings = env.settings
-    links = [str(project.root / link) if "://" not in link else link for link in settings.find_links]
-    return [
-        ("--index-url", [settings.index_url] if settings.index_url else []),
-        ("--extra-index-url", list(settings.extra_index_urls)),
-        ("--find-links", links + list(extra_links)),
-    ]
-
-
-def _has_credentials(values: Sequence[str]) -> bool:
-    from pitstop.requirements import redact_url
-
-    return any(redact_url(v) != v for v in values)
-
-
-def index_args(project: Project, env: EnvSpec, *, extra_links: Sequence[str] = ()) -> list[str]:
-    """Index options for the env, spelled the same by uv and pip (relative find-links are
-    resolved against the project root). Options whose values carry credentials are left out:
-    :func:`index_environ` passes them in the environment instead."""
-    args: list[str] = []
-    for option, values in _index_groups(project, env, extra_links):
-        if not _has_credentials(values):
-            args += [f"{option}={value}" for value in values]
-    if env.settings.no_index:
-        args.append("--no-index")
-    return args
-
-
-def index_environ(
-    project: Project, env: EnvSpec, *, tool: str, extra_links: Sequence[str] = ()
-) -> dict[str, str]:
-    """The index options that carry credentials, as ``tool``'s (``uv`` or ``pip``) own
-    environment variables: the installer reads them and ties the credentials to the index's
-    host for its downloads; no command line (``/proc/PID/cmdline``) or file ever holds them."""
-    out: dict[str, str] = {}
-    for option, values in _index_groups(project, env, extra_links):
-        if values and _has_credentials(values):
-            name, separator = _CREDENTIAL_VARS[tool][option]
-            out[name] = separator.join(values)
-    return out
-
-
-def uv_index_args(project: Project, env: EnvSpec) -> list[str]:
-    """uv options for the env's index settings and ``allow-build``."""
-    return index_args(project, env) + ([] if env.settings.allow_build else ["--no-build"])
 
 
 def uv_warnings(output: str) -> list[str]:
@@ -262,8 +200,9 @@ def _resolve(
             ) from None
         data = _toml.loads(out.read_text(encoding="utf-8"), source=out)
         packages = lockfile.from_uv(data, uv_dir=work, lock_dir=path.parent)
-        if any(_remote(p) for p in packages):
-            origins = _index_origins(project, env, inputs, work, common, packages)
+        if any(is_remote(p) for p in packages):
+            constraints = rendered(inputs.constraints)
+            origins = index_origins(project, env, work, common, packages, constraints)
             if not origins:
                 reporter.warn(
                     f"{env.name}: uv did not say which index each package came from; the lock "
@@ -272,85 +211,6 @@ def _resolve(
                 )
             packages = lockfile.with_index(packages, origins)
     return packages, requires_python, interpreter
-
-
-def _remote(package: Mapping[str, Any]) -> bool:
-    """Whether a package's files come from a URL (an index or a remote find-links page)."""
-    files = [*(package.get("wheels") or []), package.get("sdist") or {}]
-    return any(
-        isinstance(f, Mapping) and str(f.get("url", "")).startswith(("https://", "http://")) for f in files
-    )
-
-
-def _index_origins(
-    project: Project,
-    env: EnvSpec,
-    inputs: Inputs,
-    work: Path,
-    common: Sequence[str],
-    packages: Sequence[Mapping[str, Any]],
-) -> dict[str, str]:
-    """name -> index URL each package was found on. ``uv pip compile --format pylock.toml``
-    leaves PEP 751 ``index`` out, so ask uv again for its index annotations, with the
-    pins just resolved as constraints (the same resolution, from uv's warm cache)."""
-    from packaging.utils import canonicalize_name
-
-    from pitstop.process import run, scrubbed_env
-    from pitstop.uvbin import find_uv
-
-    versions: dict[str, set[str]] = {}
-    for package in packages:
-        if package.get("version"):
-            versions.setdefault(str(package["name"]), set()).add(str(package["version"]))
-    pins = work / "pins.txt"
-    pins.write_text(
-        "".join(f"{n}=={next(iter(v))}\n" for n, v in sorted(versions.items()) if len(v) == 1)
-        + "".join(f"{c}\n" for c in rendered(inputs.constraints)),
-        encoding="utf-8",
-    )
-    argv = [
-        find_uv(),
-        "pip",
-        "compile",
-        "--emit-index-annotation",
-        "--no-annotate",
-        "--quiet",
-        "--constraint",
-        str(pins),
-    ]
-    argv += [*common, "-o", str(work / "origins.txt")]
-    remote = {canonicalize_name(str(p["name"])) for p in packages if _remote(p)}
-    for offline in (True, False) if single_index(env) else (False,):
-        try:
-            # The same credentials environment as the resolution itself: a private index that
-            # needs them would otherwise refuse this run and the lock would silently lose `index`.
-            run(
-                [*argv, "--offline"] if offline else argv,
-                env=scrubbed_env(extra=index_environ(project, env, tool="uv")),
-                cwd=project.root,
-            )
-            origins = parse_index_annotations((work / "origins.txt").read_text(encoding="utf-8"))
-        except (CommandError, OSError):
-            continue  # offline: something was not cached; online: give up below
-        if not offline or remote <= set(origins):
-            return origins
-    return {}  # `index` is a SHOULD in PEP 751: a lock without it still installs
-
-
-def single_index(env: EnvSpec) -> bool:
-    """Whether every remote package of ``env`` can only come from one index: no extra index
-    and no remote find-links page (local find-links directories need no network).
-
-    Then the annotation run of :func:`_index_origins` is run ``--offline`` first: the
-    resolution just fetched (or revalidated) every index page it needs into uv's cache, and
-    with the pins as constraints the same pages give the same answer without a second round
-    of network revalidation. With several sources uv could, offline, skip one whose page is
-    not cached and name the next one instead, so they always run online. An offline run
-    that fails or leaves a remote package without its index is simply re-run online."""
-    settings = env.settings
-    if settings.no_index or settings.extra_index_urls:
-        return False
-    return not any("://" in link and not link.startswith("file:") for link in settings.find_links)
 
 
 def rendered(requirements: Sequence[str]) -> list[str]:
@@ -374,23 +234,6 @@ def _local_path(path: Path) -> str:
             fix="move the project to a directory whose name has no control characters",
         )
     return text
-
-
-def parse_index_annotations(text: str) -> dict[str, str]:
-    """``name==version`` lines followed by ``# from URL`` (uv's ``--emit-index-annotation``)."""
-    from packaging.utils import canonicalize_name
-
-    origins: dict[str, str] = {}
-    name = ""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if line and not line[0].isspace() and not line.startswith("#") and "==" in line:
-            name = canonicalize_name(line.split("==", 1)[0].split("[", 1)[0].strip())
-        elif stripped.startswith("# from ") and name:
-            url = stripped[len("# from ") :].strip()
-            if url.startswith(("https://", "http://")):
-                origins[name] = url
-    return origins
 
 
 def _pins(path: Path) -> dict[str, set[str]]:

@@ -84,7 +84,7 @@ class PipInstaller:
                 if entry.get("path"):
                     links.add(str((base / entry["path"]).resolve().parent))
             lines.append(f"{name}=={package['version']} " + " ".join(sorted(set(hashes))))
-        from pitstop.locking import index_args, index_environ
+        from pitstop.index_options import index_args, index_environ
 
         args = index_args(self.project, self.env, extra_links=sorted(links))
         self._environ = index_environ(self.project, self.env, tool="pip", extra_links=sorted(links))

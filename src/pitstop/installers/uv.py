@@ -11,9 +11,9 @@ from typing import Any
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
 from pitstop.identity import Interpreter
+from pitstop.index_options import index_environ
 from pitstop.installers.base import Pending
 from pitstop.lockfile import LockFile
-from pitstop.locking import index_environ
 from pitstop.output import Reporter
 from pitstop.process import run, scrubbed_env
 from pitstop.runtime import Runtimes
