@@ -364,3 +364,40 @@ def test_uv_run_noxfile_lists_the_ready_made_sessions(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     for name in ("setup", "check", "lock", "tests", "docs"):
         assert f"- {name} " in result.stdout or f"* {name}" in result.stdout, result.stdout
+
+
+FAST_NOXFILE = """\
+import sys
+
+from pitstop.nox import session
+
+
+@session(env="default")
+def probe(session):
+    loaded = "pitstop.config_load" in sys.modules
+    session.run("python", "-c", "import beta; print('CONFIG-LOADED', %r)" % loaded)
+    print("BIN", session.bin, "PYTHON", session.python)
+"""
+
+
+def test_a_second_session_on_a_ready_env_is_answered_by_the_fast_path(make_project: ProjectFactory) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    (root / "noxfile.py").write_text(FAST_NOXFILE)
+    first = nox(root, "-s", "probe")
+    assert first.returncode == 0, first.stderr
+    assert "CONFIG-LOADED True" in first.stdout + first.stderr
+    second = nox(root, "-s", "probe")
+    assert second.returncode == 0, second.stderr
+    out = second.stdout + second.stderr
+    assert "CONFIG-LOADED False" in out, "a ready, unchanged env: no config read"
+    assert f"BIN {store(root) / 'venv' / 'bin'} PYTHON {PY}" in out
+    before = generation(root)
+    # A changed input (a new requirement) leaves the fast path: the env is rebuilt.
+    text = (root / "pyproject.toml").read_text()
+    (root / "pyproject.toml").write_text(
+        text.replace('requirements = ["beta"]', 'requirements = ["beta", "gamma"]')
+    )
+    third = nox(root, "-s", "probe")
+    assert third.returncode == 0, third.stderr
+    assert "CONFIG-LOADED True" in third.stdout + third.stderr
+    assert generation(root) == before + 1

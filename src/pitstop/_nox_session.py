@@ -9,7 +9,7 @@ import re
 import shlex
 import shutil
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,19 +46,35 @@ class NoxfileError(ConfigError, SystemExit):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """The pitstop env one nox session runs in."""
+    """The pitstop env one nox session runs in.
+
+    ``project`` and ``spec`` are loaded when first used (messages of refused installs): a
+    session answered from the fast path never reads the config."""
 
     session_name: str
-    spec: EnvSpec
-    project: Project
+    env_name: str
+    root: Path
+    variant: str | None  # the matrix interpreter (``3.12``) when it differs from the env's own
     bin_dir: Path | None
     venv: Path | None
     version: str | None  # major.minor of the env's interpreter, when known
+    loaded: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def variant(self) -> str | None:
-        """The matrix interpreter (``3.12``) when it differs from the env's own request."""
-        return self.spec.python_variant
+    def project(self) -> Project:
+        """The project's config."""
+        if "project" not in self.loaded:
+            from pitstop.session import load_project
+
+            self.loaded["project"] = load_project(self.root)
+        project: Project = self.loaded["project"]
+        return project
+
+    @property
+    def spec(self) -> EnvSpec:
+        """The env's spec (with the matrix interpreter as its variant)."""
+        spec = self.project.env(self.env_name)
+        return replace(spec, python_variant=self.variant) if self.variant else spec
 
     @staticmethod
     def check_variant(value: str) -> None:
@@ -107,6 +123,46 @@ class Target:
 
     @classmethod
     def _ensure(cls, session: nox.Session, *, env: str, project: str | os.PathLike[str] | None) -> Target:
+        from pitstop import fastpath
+
+        python = session.python if isinstance(session.python, str) else None
+        config_ = _runner_config(session)
+        install_only = bool(getattr(config_, "install_only", False))
+        no_install = bool(getattr(config_, "no_install", False))
+        # A ready env whose files did not change since a session last found it ready is
+        # answered by the fast path (one stat pass), as `pitstop run` and api.ensure() are.
+        name = fastpath.key("nox", envs=[env], flags=[f"python={python!r}", f"install-only={install_only}"])
+        root = fastpath.find_root(os.path.abspath(project) if project is not None else os.getcwd())
+        hit = fastpath.replay(root, name) if root is not None and not no_install else None
+        if hit is not None and root is not None:
+            for key, value in hit["session_env"]:  # type: ignore[attr-defined]
+                session.env[str(key)] = str(value)
+            return cls(
+                session.name,
+                env,
+                Path(root),
+                python if hit.get("variant") else None,
+                Path(str(hit["bin_dir"])),
+                Path(str(hit["venv"])),
+                str(hit["version"]) if hit.get("version") else None,
+            )
+        target, record = cls._ensure_full(
+            session, env=env, project=project, install_only=install_only, no_install=no_install
+        )
+        if record is not None:
+            fastpath.record(target.root, {name: record[0]}, files=record[1])
+        return target
+
+    @classmethod
+    def _ensure_full(
+        cls,
+        session: nox.Session,
+        *,
+        env: str,
+        project: str | os.PathLike[str] | None,
+        install_only: bool,
+        no_install: bool,
+    ) -> tuple[Target, tuple[dict[str, object], list[str]] | None]:
         from pitstop.errors import NotReadyError
         from pitstop.inputs import collect
         from pitstop.kinds import registry
@@ -127,9 +183,7 @@ class Target:
                 )
             if python != collect(proj, spec).python:
                 spec = replace(spec, python_variant=python)
-        config_ = _runner_config(session)
-        install_only = bool(getattr(config_, "install_only", False))
-        no_install = bool(getattr(config_, "no_install", False))
+        prov = None
         if spec.kind == "managed" and not no_install:
             policy = cls.policy_for(proj)
             assert policy is not None
@@ -160,7 +214,22 @@ class Target:
             version = str(marker.runtime.get("version")) if marker else None
         if version:
             version = ".".join(version.split(".")[:2])
-        return cls(session.name, spec, proj, bin_dir, venv, version)
+        target = cls(
+            session.name, env, proj.root, spec.python_variant, bin_dir, venv, version, {"project": proj}
+        )
+        record = None
+        if prov is not None and bin_dir is not None and venv is not None:
+            status = prov.status(spec)
+            if status.ready and not status.pending and status.held is None:
+                answer: dict[str, object] = {
+                    "session_env": [(str(k), str(v)) for k, v in command.env],
+                    "bin_dir": str(bin_dir),
+                    "venv": str(venv),
+                    "version": version or "",
+                    "variant": bool(spec.python_variant),
+                }
+                record = (answer, prov.fingerprint(spec))
+        return target, record
 
 
 def _runner_config(session: nox.Session) -> Any:
