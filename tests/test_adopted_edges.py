@@ -1,0 +1,244 @@
+"""Adopted envs set up wrongly: each is reported by ``pitstop check`` (and refused by ``python``)
+with a message naming what is wrong and the command that fixes it; nothing is written.
+
+Real interpreters, real venvs, real uv; conda is the named fake from tests/fakes.py (it cannot
+be installed here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import pyenv_python
+from tests.fakes import install_fake
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def write(root: Path, text: str, name: str = "pyproject.toml") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def failed(cli: Cli, root: Path, *env: str) -> tuple[str, str]:
+    """``check`` says ❌ with exit 1 and ``python`` agrees: (message line, fix)."""
+    code, out, _ = cli("check", *env, cwd=root)
+    assert code == 1, out
+    line = next(x for x in out.splitlines() if x.startswith("❌"))
+    fix = next(x for x in out.splitlines() if x.strip().startswith("fix: ")).strip().removeprefix("fix: ")
+    code, out, _ = cli("python", *env, "--json", cwd=root)
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    assert data["error"]["fix"].removeprefix("run: ") == fix
+    return line, fix
+
+
+def listing(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bindir = tmp_path / "fake-bin"
+    monkeypatch.setenv("FAKE_LOG", str(tmp_path / "fake.log"))
+    monkeypatch.setenv("FAKE_PYTHON", pyenv_python("3.12"))
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    return bindir
+
+
+# -- docker: the config must say which container or image -----------------------------------
+@pytest.mark.parametrize(
+    ("keys", "needle", "fix"),
+    [
+        ('container = "c"\nimage = "i"\n', "set either container or image, not both", "remove one of them"),
+        ('python = "python3"\n', "a docker env needs container", "container"),
+    ],
+)
+def test_docker_without_exactly_one_target_is_a_config_error(
+    tmp_path: Path, cli: Cli, keys: str, needle: str, fix: str
+) -> None:
+    root = write(tmp_path / "a", f'[tool.pitstop.envs.w]\nkind = "docker"\n{keys}')
+    before = listing(root)
+    code, out, _ = cli("check", "-e", "w", cwd=root)
+    assert code == 1
+    assert f"❌ w  docker    [tool.pitstop.envs.w]: {needle}" in out
+    assert fix in out.rstrip().splitlines()[-1]
+    code, _, err = cli("python", "-e", "w", cwd=root)
+    assert code == 2
+    assert f"[tool.pitstop.envs.w]: {needle}" in err
+    assert fix in err.rstrip().splitlines()[-1]
+    assert listing(root) == before
+
+
+# -- venv --------------------------------------------------------------------------------------------
+def test_venv_default_path_is_dot_venv_and_the_fix_names_a_real_python(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither .venv nor venv exists: the fix creates .venv. With no python3 on PATH the fix
+    names the newest real CPython 3 found (pyenv's), never a name that would not run."""
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\n')
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    line, fix = failed(cli, root)
+    assert "no virtual environment at .venv" in line
+    python, rest = fix.split(" ", 1)
+    assert rest == "-m venv .venv"
+    assert os.path.isabs(python) and os.path.isfile(python)
+    subprocess.run([python, *rest.split()], cwd=root, check=True)  # the fix works
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and out.startswith("✅")
+
+
+def test_venv_without_a_home_line_still_runs(tmp_path: Path, cli: Cli) -> None:
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\npath = "env"\n')
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", str(root / "env")], check=True)
+    cfg = root / "env" / "pyvenv.cfg"
+    cfg.write_text("".join(x for x in cfg.read_text().splitlines(keepends=True) if not x.startswith("home")))
+    code, out, _ = cli("python", cwd=root)
+    assert code == 0 and out.strip() == str(root / "env" / "bin" / "python")
+
+
+def test_venv_whose_base_directory_is_gone(tmp_path: Path, cli: Cli) -> None:
+    """bin/python is a copy (not a symlink), so only pyvenv.cfg's home shows the base is gone."""
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\npath = "env"\n')
+    env = root / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").write_bytes(b"")
+    (env / "pyvenv.cfg").write_text(f"home = {tmp_path / 'vanished' / 'bin'}\n", encoding="utf-8")
+    line, fix = failed(cli, root)
+    assert f"env: its base interpreter directory {tmp_path / 'vanished' / 'bin'} is gone" in line
+    assert fix.endswith("-m venv --clear env  (then reinstall its packages)")
+
+
+def test_venv_with_a_python_that_does_not_start(tmp_path: Path, cli: Cli) -> None:
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\npath = "env"\n')
+    env = root / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text(f"home = {tmp_path}\n", encoding="utf-8")
+    broken = env / "bin" / "python"
+    broken.write_text("#!/bin/sh\necho 'not python'\nexit 3\n", encoding="utf-8")
+    broken.chmod(0o755)
+    line, fix = failed(cli, root)
+    assert "does not start" in line or "does not run" in line
+    assert "-m venv --clear env" in fix
+
+
+# -- conda (fake) ------------------------------------------------------------------------------------
+def test_conda_without_name_or_prefix(tmp_path: Path, cli: Cli) -> None:
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "conda"\n')
+    line, fix = failed(cli, root)
+    assert "conda env needs name or prefix" in line
+    assert fix == 'set name = "myenv" in the config'
+
+
+def test_conda_prefix_that_is_not_a_conda_env(tmp_path: Path, cli: Cli) -> None:
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "conda"\nprefix = "envs/x"\n')
+    line, fix = failed(cli, root)
+    assert "no conda env at envs/x" in line and fix == "conda create -p envs/x python"
+    (root / "envs" / "x" / "conda-meta").mkdir(parents=True)
+    line, fix = failed(cli, root)
+    assert "the conda env at envs/x has no python" in line and fix == "conda install -p envs/x python"
+
+
+def test_conda_named_env_without_python_and_its_fix(
+    tmp_path: Path, cli: Cli, fake_bin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conda = install_fake(fake_bin, "conda", sys.executable)
+    monkeypatch.setenv("FAKE_CONDA_ROOT", str(tmp_path / "miniforge"))
+    subprocess.run([str(conda), "create", "-n", "bare"], check=True)
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "conda"\nname = "bare"\n')
+    line, fix = failed(cli, root)
+    assert "the conda env 'bare' has no python" in line
+    subprocess.run([str(conda), *fix.split()[1:]], check=True)
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0, out
+
+
+# -- pyenv -------------------------------------------------------------------------------------------
+def test_pyenv_version_from_the_environment(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python = pyenv_python("3.11")
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "pyenv"\n')
+    monkeypatch.setenv("PYENV_VERSION", "3.11")
+    code, out, err = cli("python", cwd=root)
+    assert code == 0, err
+    assert os.path.realpath(out.strip()) == os.path.realpath(python)
+
+
+def test_pyenv_without_a_version(tmp_path: Path, cli: Cli) -> None:
+    pyenv_python("3.12")  # skips where pyenv is absent
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "pyenv"\n')
+    line, fix = failed(cli, root)
+    assert "no pyenv version configured" in line
+    assert fix == 'set python = "3.12" for this env, or write .python-version'
+
+
+def test_pyenv_not_installed(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYENV_ROOT", raising=False)  # and HOME (the test's own) has no .pyenv
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "pyenv"\npython = "3.12"\n')
+    line, fix = failed(cli, root)
+    assert "pyenv is not installed" in line and fix.startswith("brew install pyenv")
+
+
+def test_pyenv_system_without_a_system_python(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "pyenv"\n')
+    (root / ".python-version").write_text("system\n", encoding="utf-8")
+    line, fix = failed(cli, root)
+    assert "no system python3 found on PATH" in line and fix == "install python3"
+
+
+# -- system ------------------------------------------------------------------------------------------
+def test_system_python_path_that_does_not_exist(tmp_path: Path, cli: Cli) -> None:
+    missing = tmp_path / "nowhere" / "python3"
+    root = write(tmp_path / "a", f'[tool.pitstop]\nkind = "system"\npython = "{missing}"\n')
+    line, fix = failed(cli, root)
+    assert f"python = '{missing}' does not exist" in line
+    assert fix == "install that Python or fix the path in the config"
+
+
+def test_system_python_by_version_is_found(tmp_path: Path, cli: Cli) -> None:
+    python = pyenv_python("3.11")
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "system"\npython = "3.11"\n')
+    code, out, err = cli("python", "--json", cwd=root)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "system" and data["python"]["version"].startswith("3.11.")
+    assert os.path.realpath(data["argv"][0]) == os.path.realpath(python)
+
+
+# -- uv and poetry: their own lock files -----------------------------------------------------------
+def test_uv_kind_uses_the_bundled_uv_when_none_is_on_path(
+    tmp_path: Path, cli: Cli, wheels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pitstop.uvbin import find_uv
+
+    root = write(
+        tmp_path / "uvproj",
+        '[project]\nname = "uvproj"\nversion = "0.1"\nrequires-python = ">=3.11"\ndependencies = ["alpha"]\n'
+        f'[tool.uv]\nno-index = true\nfind-links = ["{wheels}"]\npackage = false\n',
+    )
+    python = pyenv_python("3.12")
+    for step in (["lock", "-q"], ["sync", "-q", "--locked"]):
+        subprocess.run([find_uv(), *step, "--python", python], cwd=root, check=True, capture_output=True)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0, out
+    assert out.startswith("✅") and " uv " in out
+
+
+def test_poetry_without_a_lock(tmp_path: Path, cli: Cli) -> None:
+    root = write(tmp_path / "a", '[tool.pitstop.envs.p]\nkind = "poetry"\nproject-dir = "app"\n')
+    write(root / "app", '[tool.poetry]\nname = "app"\n')
+    line, fix = failed(cli, root, "-e", "p")
+    assert "no poetry.lock in app" in line and fix == "poetry lock --directory app"

@@ -1,0 +1,169 @@
+"""The command line's less travelled paths: detect's text form, env selection mistakes, the
+policy's environment variables, GitHub annotations, and adopted envs that fail in setup.
+
+Each test runs pitstop as a user would (in-process ``main()``) and checks the exit code, the
+message and its fix, and what is on disk afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ProjectFactory
+from tests.helpers import PY, store
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def last_line(err: str) -> str:
+    return err.rstrip().splitlines()[-1]
+
+
+# -- detect: the text form -------------------------------------------------------------------
+def test_detect_text_names_the_kind_and_the_command(tmp_path: Path, cli: Cli) -> None:
+    venv = tmp_path / "app" / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).parent}\n", encoding="utf-8")
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    code, out, err = cli("detect", str(tmp_path / "app"))
+    assert code == 0, err
+    first, second = out.splitlines()[:2]
+    assert first.startswith(f"{tmp_path / 'app'}: venv (")
+    assert second == f"python: {venv / 'bin' / 'python'}"
+
+
+def test_detect_text_says_why_python_is_unavailable_and_the_fix(tmp_path: Path, cli: Cli) -> None:
+    app = tmp_path / "app"
+    (app / ".venv").mkdir(parents=True)
+    (app / ".venv" / "pyvenv.cfg").write_text("home = /nonexistent-base/bin\n", encoding="utf-8")
+    code, out, _ = cli("detect", str(app))
+    assert code == 0  # detect describes; it does not judge
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{app}: venv")
+    assert lines[1].startswith("python: unavailable: ")
+    assert lines[2].startswith("    fix: ")
+
+
+def test_detect_on_a_pitstop_project_reads_its_config(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    code, out, err = cli("detect", str(root), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "managed"
+    # the managed env is not built by detect: its command is the env's python, whose venv is absent
+    assert not (store(root) / "venv").exists()
+
+
+def test_detect_a_missing_directory_is_a_usage_error(tmp_path: Path, cli: Cli) -> None:
+    code, out, err = cli("detect", str(tmp_path / "nope"))
+    assert code == 2 and out == ""
+    assert "no such directory" in err and last_line(err) == "fix: pass an existing directory"
+
+
+# -- choosing envs -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("argv", "needle", "fix"),
+    [
+        (("run", "--all", "--", "python", "-c", "pass"), "takes one env, not --all", "fix: pass -e NAME"),
+        (
+            ("run", "-e", "default", "-e", "docs", "--", "python", "-c", "pass"),
+            "takes one env",
+            "fix: pass a single -e NAME",
+        ),
+        (("check", "-e", "docs", "--all"), "either -e/--env or --all", "fix: drop one of them"),
+    ],
+)
+def test_env_selection_mistakes_are_usage_errors(
+    make_project: ProjectFactory, cli: Cli, argv: tuple[str, ...], needle: str, fix: str
+) -> None:
+    root = make_project('requirements = ["beta"]\n[tool.pitstop.envs.docs]\nrequirements = ["alpha"]\n')
+    code, _, err = cli(*argv, cwd=root)
+    assert code == 2, err
+    assert needle in err and last_line(err) == fix
+    assert not (root / "pylock.toml").exists() and not (root / ".pitstop").exists()
+
+
+def test_a_command_without_auto_detection_needs_a_config(tmp_path: Path, cli: Cli) -> None:
+    code, _, err = cli("lock", cwd=tmp_path)
+    assert code == 2
+    assert "pitstop.toml" in err or "[tool.pitstop]" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- the policy from the environment -------------------------------------------------------------
+def test_pitstop_strict_yes_refuses_to_lock(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(python=PY)
+    monkeypatch.setenv("PITSTOP_STRICT", "Yes")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 1, err
+    assert "PITSTOP_STRICT=Yes" in err and last_line(err).startswith("run: pitstop lock")
+    assert not (root / "pylock.toml").exists() and not (store(root) / "venv").exists()
+
+
+def test_pitstop_strict_junk_is_a_config_error(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(python=PY)
+    monkeypatch.setenv("PITSTOP_STRICT", "maybe")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 2
+    assert "PITSTOP_STRICT='maybe' is not a yes/no value" in err
+    assert last_line(err) == "fix: set PITSTOP_STRICT to 1/true/yes or 0/false/no, or unset it"
+    assert not (root / "pylock.toml").exists()
+
+
+def test_auto_install_always_installs_even_in_ci(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project('requirements = ["beta"]\nauto-install = "always"\n', python=PY)
+    monkeypatch.setenv("CI", "true")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0, err
+    assert 'auto-install = "always"' in err
+    assert (root / "pylock.toml").is_file() and (store(root) / "venv" / "bin" / "python").exists()
+
+
+# -- GitHub annotations ------------------------------------------------------------------------------
+def test_lock_check_annotates_the_stale_lock_on_github(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(python=PY)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, err = cli("lock", "--check", cwd=root)
+    assert code == 1
+    assert last_line(err) == "run: pitstop lock"
+    assert out.startswith("::error file=pylock.toml")
+    assert "run: pitstop lock" in out
+    assert not (root / "pylock.toml").exists()
+
+
+def test_a_config_error_is_annotated_on_github(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pitstop]\nrequirement = ['x']\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, err = cli("check", cwd=tmp_path)
+    assert code == 2
+    assert out.startswith("::error")
+    assert "requirement" in out and "requirement" in err
+
+
+# -- adopted envs in setup ------------------------------------------------------------------------------
+def test_setup_reports_a_broken_adopted_env_with_its_fix(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project(
+        'requirements = ["beta"]\n[tool.pitstop.envs.legacy]\nkind = "venv"\npath = "old-env"\n',
+        python=PY,
+    )
+    code, _, err = cli("setup", "--all", cwd=root)
+    assert code == 1
+    assert "legacy (venv): " in err and "old-env" in err
+    assert last_line(err).endswith("run: python3 -m venv old-env")
+    # the managed env was still built: one broken adopted env does not stop the others
+    assert (store(root) / "venv" / "bin" / "python").exists()
