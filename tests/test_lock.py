@@ -571,3 +571,19 @@ def test_setup_reads_a_lock_that_is_not_a_regular_file_as_an_error(
     os.mkfifo(fifo)
     with pytest.raises(NotReadyError, match="not a regular file"):
         _snapshot(fifo, "sha256:0")  # bounded, non-blocking read: never hangs on a FIFO
+
+
+def test_an_empty_env_in_a_project_with_dependencies_is_a_warning(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    """`uv sync` installs [project] dependencies; pitstop does so only with install-project.
+    An env that ends up empty because of that says so, with the fix, and still locks."""
+    root = make_project("", python="3.12", project='dependencies = ["alpha"]\n')
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    assert "warning: env 'default' has no requirements" in err
+    assert "install-project = true (set it in [tool.pitstop]" in err
+    (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text() + 'requirements = ["beta"]\n')
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    assert "has no requirements" not in err

@@ -178,6 +178,14 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
     }
     normalized = normalize(reqs)
     normalized_constraints = normalize(constraints)
+    if not normalized and not install_project and meta.get("dependencies"):
+        # `uv sync` would install them; an empty env would surprise a uv user (no error: a
+        # project may want an env without them, e.g. one for lint tools).
+        warnings.append(
+            f"env {env.name!r} has no requirements; this project's [project] dependencies are "
+            f"installed only with install-project = true (set it in {env.table}, or list the "
+            "packages in requirements)"
+        )
     hashed = {
         "requirements": list(normalized),
         "constraints": list(normalized_constraints),
