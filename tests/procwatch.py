@@ -66,6 +66,16 @@ def dying(pid: int) -> bool:
     return fields[0] in "ZX" or bool(int(fields[6]) & _PF_EXITING) or bool(pending & _SIGKILL_BIT)
 
 
+def cmdline(pid: int) -> list[str] | None:
+    """The argv of ``pid`` (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    return [part.decode(errors="replace") for part in raw.split(b"\0")[:-1]]
+
+
 def describe(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
