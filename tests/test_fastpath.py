@@ -198,9 +198,11 @@ def test_setup_writes_the_fast_path_cache_once(
     writes: list[str] = []
     real = fsutil.atomic_write_bytes
 
-    def counting(path: Path, data: bytes) -> None:
+    def counting(path: Path, data: bytes, *, durable: bool = True) -> None:
         writes.append(Path(path).name)
-        real(path, data)
+        if Path(path).name.startswith("fastpath-"):
+            assert not durable, "a cache is written without fsync"
+        real(path, data, durable=durable)
 
     monkeypatch.setattr(fsutil, "atomic_write_bytes", counting)
     root = make_project('requirements = ["beta"]\n', python=PY)
@@ -247,3 +249,15 @@ def test_the_fast_path_imports_nothing_heavy(ready: Path, argv: tuple[str, ...])
     )
     assert proc.returncode == 0, proc.stderr
     assert "imported: []" in proc.stderr, proc.stderr
+
+
+def test_a_torn_cache_is_ignored(ready: Path) -> None:
+    """The cache is written without fsync: what a crash can leave of it (nothing, a part,
+    zeroed blocks) is rejected and the full path answers."""
+    cache = next((ready / ".pitstop" / ".cache").glob("fastpath-*.bin"))
+    data = cache.read_bytes()
+    for torn in (b"", data[: len(data) // 2], b"\0" * len(data)):
+        cache.write_bytes(torn)
+        fast, full = traced(ready, "check"), slow(ready, "check")
+        assert (fast.returncode, fast.stdout) == (full.returncode, full.stdout) == (0, full.stdout)
+        assert "argparse" in fast.imported, "answered by the full path"

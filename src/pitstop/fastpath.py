@@ -304,4 +304,6 @@ def record(
     from pitstop.fsutil import atomic_write_bytes
 
     with contextlib.suppress(OSError):  # a cache: never worth failing a command for
-        atomic_write_bytes(Path(path), marshal.dumps(cache))
+        # No fsync: after a crash an empty or torn cache fails _load() (marshal, schema,
+        # root) and the full path answers; nothing depends on this file surviving.
+        atomic_write_bytes(Path(path), marshal.dumps(cache), durable=False)
