@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(
         (
             "pitstop.provision",
+            "pitstop.build",
             "pitstop.locking",
             "pitstop.index_options",
             "pitstop.index_origins",

@@ -564,7 +564,7 @@ def test_a_lock_read_again_is_parsed_again_only_when_its_text_changed(
 def test_setup_reads_a_lock_that_is_not_a_regular_file_as_an_error(
     make_project: ProjectFactory, cli: Cli
 ) -> None:
-    from pitstop.provision import _snapshot
+    from pitstop.build import _snapshot
 
     root = make_project('requirements = ["beta"]\n', python="3.12")
     fifo = root / "fifo.toml"

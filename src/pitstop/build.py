@@ -1,0 +1,175 @@
+"""The build steps of a managed env (SPEC §4): venv.new created, the verified lock installed,
+the result verified, the state marker written, the swap committed. :mod:`pitstop.provision`
+decides when to build; this module only builds."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from pitstop import _testing, lockfile, state, swap
+from pitstop.config import EnvSpec, Project
+from pitstop.errors import NotReadyError
+from pitstop.identity import Interpreter, RuntimeIdentity
+from pitstop.inputs import Inputs
+from pitstop.output import Reporter
+from pitstop.runtime import Runtimes
+
+
+def runtime_dict(identity: RuntimeIdentity) -> dict[str, object]:
+    """The identity as the state marker records it."""
+    from dataclasses import asdict
+
+    return asdict(identity)
+
+
+def build_env(
+    project: Project,
+    env: EnvSpec,
+    inputs: Inputs,
+    interp: Interpreter,
+    *,
+    runtimes: Runtimes,
+    reporter: Reporter,
+    reason: str,
+) -> None:
+    """Build ``env`` for ``interp`` in ``venv.new`` and swap it in: the empty venv is created
+    while the lock is read and verified, then the lock is installed, the result verified, the
+    state marker written and the swap committed. Any failure (or SIGTERM) sets venv.new aside."""
+    from packaging.utils import canonicalize_name
+
+    from pitstop import __version__, installers, lockverify
+    from pitstop.requirements import names
+    from pitstop.verify import verify
+
+    store = project.store(env)
+    venv, new = store / swap.VENV, store / swap.NEW
+    installer = installers.get(env.settings.installer, project, env, reporter)
+    swap.set_aside(new)
+    with _terminate_as_interrupt():
+        try:
+            # The empty venv.new is created (it depends on the interpreter only) while the
+            # lock is read and verified; nothing is installed into it before both are done,
+            # and a lock that fails verification ends the creation and discards venv.new.
+            creating = installer.start_create(new, interp)
+            try:
+                lock, lock_hash = _snapshot(project.lock_path(env), inputs.hash)
+                expected = select(lock, interp)
+                markers = dict(interp.markers)
+                lockverify.before_install(project, env, inputs, lock, expected, markers)
+            except BaseException:
+                creating.kill()
+                raise
+            reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
+            creating.wait()
+            _testing.checkpoint("after-venv")
+            installer.install(new, lock, expected)
+            _testing.checkpoint("after-install")
+            smoke = set(names(inputs.requirements))
+            if inputs.install_project:
+                smoke.add(canonicalize_name(str(project.pyproject["project"]["name"])))
+            verify(new, expected, smoke=smoke & set(expected), ignore=installer.own_packages)
+            lockverify.after_install(new, project, inputs, lock, markers, installer.own_packages)
+            _testing.checkpoint("after-verify")
+            installer.finalize(new, venv)
+            generation = max(state.generation(venv), state.generation(store / swap.PREV)) + 1
+            state.write(
+                new,
+                state.EnvState(
+                    schema=state.SCHEMA,
+                    generation=generation,
+                    env=env.name,
+                    lock_hash=lock_hash,
+                    inputs_hash=inputs.hash,
+                    runtime=runtime_dict(interp.identity),
+                    interpreter=interp.path,
+                    installer=installer.name,
+                    installer_version=installer.version(runtimes),
+                    pitstop_version=__version__,
+                    packages=len(expected),
+                    installed=state.installed_set(new),
+                ),
+            )
+            _testing.checkpoint("after-marker")
+        except BaseException:
+            swap.set_aside(new)  # deleted by ensure()'s sweep once the lock is free
+            raise
+        swap.commit(store, generation=generation, keep_previous=env.settings.keep_previous)
+    kept = "previous kept as venv.prev" if (store / swap.PREV).exists() else "no previous env"
+    reporter.step(f"swapped {env.name}: {len(expected)} packages, {kept}")
+
+
+def _snapshot(path: Path, inputs_hash: str) -> tuple[lockfile.LockFile, str]:
+    """Read the lock's bytes once: the parsed lock installed and the content hash the marker
+    records both come from those same bytes (in memory, never read again), so a lock
+    rewritten meanwhile (``lock --upgrade`` during ``setup``) can never be described by a
+    marker it was not built from."""
+    from pitstop.reading import UnreadableFile, read_bytes
+
+    try:
+        raw = read_bytes(path)  # bounded, like every other read of the lock
+    except UnreadableFile as exc:
+        if exc.missing:
+            raise NotReadyError(f"{path.name} is missing", fix="run: pitstop lock") from None
+        raise NotReadyError(f"{path.name} cannot be read: {exc.reason}", fix="run: pitstop lock") from None
+    status = lockfile.status_of(path, raw, inputs_hash)
+    if not status.fresh:
+        raise NotReadyError(
+            f"{path.name} changed while pitstop was reading it ({status.describe()})",
+            fix=f"run: pitstop setup  (again, once {path.name} is settled)",
+        )
+    # status_of() decoded the same bytes as UTF-8 already. Relative file paths in a lock
+    # are relative to where the lock lives (``path``).
+    return lockfile.parse(path, raw.decode("utf-8")), status.content_hash
+
+
+def select(lock: lockfile.LockFile, interp: Interpreter) -> dict[str, str | None]:
+    """The packages (name -> version) the lock installs for ``interp``."""
+    from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    version = interp.identity.version
+    requires = lock.data.get("requires-python")
+    if requires and not SpecifierSet(str(requires)).contains(version, prereleases=True):
+        raise NotReadyError(
+            f"{interp.identity.label} does not satisfy the lock's requires-python {requires}",
+            fix="run: pitstop lock  (or point python / PITSTOP_PYTHON at a matching interpreter)",
+        )
+    environment = dict(interp.markers)
+    chosen: dict[str, str | None] = {}
+    for package in lock.packages:
+        marker = package.get("marker")
+        if marker and environment and not Marker(str(marker)).evaluate(environment):
+            continue
+        pkg_requires = package.get("requires-python")
+        if pkg_requires and not SpecifierSet(str(pkg_requires)).contains(version, prereleases=True):
+            continue
+        raw_version = package.get("version")
+        chosen[canonicalize_name(str(package["name"]))] = str(raw_version) if raw_version else None
+    return chosen
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while building so venv.new is cleaned up either way."""
+    if os.name != "posix":
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
