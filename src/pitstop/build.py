@@ -49,6 +49,9 @@ def build_env(
     store = project.store(env)
     venv, new = store / swap.VENV, store / swap.NEW
     installer = installers.get(env.settings.installer, project, env, reporter)
+    # uv's version does not depend on the env: a uv that does not run fails here, before
+    # anything is built (pip's is read from the env it built, at the end)
+    uv_version = installer.version(runtimes) if installer.name == "uv" else ""
     swap.set_aside(new)
     with _terminate_as_interrupt():
         try:
@@ -88,7 +91,7 @@ def build_env(
                     runtime=runtime_dict(interp.identity),
                     interpreter=interp.path,
                     installer=installer.name,
-                    installer_version=installer.version(runtimes),
+                    installer_version=uv_version or installer.version(runtimes),
                     pitstop_version=__version__,
                     packages=len(expected),
                     installed=state.installed_set(new),

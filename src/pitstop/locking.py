@@ -152,9 +152,10 @@ def _resolve(
     """Run uv: (portable packages with ``index``, requires-python, interpreter used)."""
     from pitstop import _toml
     from pitstop.process import run, scrubbed_env
-    from pitstop.uvbin import find_uv
+    from pitstop.uvbin import find_uv, uv_version
 
     interpreter, version, requires_python = resolution_python(inputs, runtimes)
+    uv_version(find_uv(), runtimes)  # a uv that does not run is not a requirements problem
     count = len(inputs.requirements) + (1 if inputs.install_project else 0)
     reporter.step(f"locking {env.name}: {count} requirements{reason}")
     with tempfile.TemporaryDirectory(prefix="pitstop-lock-") as tmp:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from pitstop.errors import ProvisionError
+
+if TYPE_CHECKING:
+    from pitstop.runtime import Runtimes
 
 
 def find_uv() -> str:
@@ -22,3 +26,25 @@ def find_uv() -> str:
         return str(uv.find_uv_bin())
     except FileNotFoundError:
         raise ProvisionError("uv's binary was not found", fix="pip install --force-reinstall uv") from None
+
+
+def uv_version(uv: str, runtimes: Runtimes) -> str:
+    """``uv --version`` (cached by the binary's stat). A uv that does not run is a clear error
+    raised before anything is locked or built, not after a full build."""
+    import subprocess
+
+    from pitstop.errors import PitstopError
+
+    fix = (
+        "point PITSTOP_UV at a working uv binary, or unset it"
+        if os.environ.get("PITSTOP_UV")
+        else "run: pip install --force-reinstall uv  (in the environment pitstop runs from)"
+    )
+    try:
+        out = runtimes.tool_version(uv, [uv, "--version"])
+    except (PitstopError, OSError, subprocess.SubprocessError) as exc:
+        reason = exc.message if isinstance(exc, PitstopError) else str(exc)
+        raise ProvisionError(f"uv does not run: {reason.strip()[-500:]}", fix=fix) from None
+    if not out.startswith("uv "):
+        raise ProvisionError(f"{uv} --version printed {out[:100]!r}, not a uv version", fix=fix)
+    return out

@@ -164,7 +164,9 @@ class UvInstaller:
 
     def version(self, runtimes: Runtimes) -> str:
         """``uv --version`` (cached by the binary's stat)."""
-        return runtimes.tool_version(self.uv, [self.uv, "--version"])
+        from pitstop.uvbin import uv_version
+
+        return uv_version(self.uv, runtimes)
 
     def _run_in(self, venv: Path, argv: list[str], *, what: str, cwd: Path, capture: bool = True) -> None:
         from pitstop.installers.base import require_venv
