@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
             "pitstop.lockfile",
             "pitstop.installers",
             "pitstop.lockverify",
+            "pitstop.lock_sources",
             "pitstop.verify",
             "pitstop.swap",
             "pitstop.state",

@@ -199,7 +199,7 @@ def test_dev_mode_verifies_too(locked: Path, cli: Cli, tmp_path: Path) -> None:
 
 
 def _trust(tmp_path: Path, **kw: object) -> object:
-    from pitstop.lockverify import trusted
+    from pitstop.lock_sources import trusted
 
     args: dict[str, object] = {
         "project": tmp_path,
@@ -356,9 +356,11 @@ def test_direct_url_matching_by_exact_url(tmp_path: Path) -> None:
 def test_metadata_fields_read_the_header_block_as_the_email_parser_does(text: str) -> None:
     from email.parser import HeaderParser
 
-    from pitstop.lockverify import _metadata_fields
+    from pitstop.verify import metadata_fields, parse_metadata
 
     headers = HeaderParser().parsestr(text, headersonly=True)
     expected = [" ".join(str(v).split()) for v in headers.get_all("Requires-Dist") or []]
     name = headers.get("Name")
-    assert _metadata_fields(text) == (str(name) if name else None, expected)
+    fields = metadata_fields(text)
+    assert [value for key, value in fields if key == "requires-dist"] == expected
+    assert parse_metadata(text)[0] == (str(name) if name else None)

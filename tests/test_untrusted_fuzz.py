@@ -168,7 +168,8 @@ _package = st.fixed_dictionaries(
 def test_lock_verifier_on_any_packages(packages: list[dict[str, object]], requirements: list[str]) -> None:
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from pitstop.lockverify import trusted, verify_lock
+    from pitstop.lock_sources import trusted
+    from pitstop.lockverify import verify_lock
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -42,20 +42,37 @@ class Distribution:
     modules: tuple[str, ...]
 
 
-def parse_metadata(text: str) -> tuple[str | None, str | None]:
-    """(Name, Version) from a METADATA header block."""
-    name = version = None
-    for line in text.splitlines():
-        if not line.strip():
+def metadata_fields(text: str) -> list[tuple[str, str]]:
+    """(lower-case field name, value) of every header of a METADATA text, in order.
+
+    Core metadata is RFC 822 headers up to the first empty line, then the description: only
+    that header block is read (a long README is never parsed), field names are matched
+    case-insensitively, folded lines are unfolded, and a line that is not a header ends the
+    block — what ``email.parser.HeaderParser`` does, without importing the email package."""
+    fields: list[list[str]] = []
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if not line:
             break
-        key, sep, value = line.partition(":")
-        if not sep:
+        if line[0] in " \t":
+            if fields:
+                fields[-1][1] = f"{fields[-1][1]} {line.strip()}".strip()
             continue
-        key = key.strip().lower()
-        if key == "name" and name is None:
-            name = value.strip()
-        elif key == "version" and version is None:
-            version = value.strip()
+        key, colon, value = line.partition(":")
+        if not colon or not key or key != key.strip():
+            break
+        fields.append([key.lower(), value.strip()])
+    return [(key, value) for key, value in fields]
+
+
+def parse_metadata(text: str) -> tuple[str | None, str | None]:
+    """(Name, Version) from a METADATA header block (the first non-empty one of each)."""
+    name = version = None
+    for key, value in metadata_fields(text):
+        if key == "name" and name is None and value:
+            name = value
+        elif key == "version" and version is None and value:
+            version = value
     return name, version
 
 
