@@ -6,6 +6,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from pitstop.commands import Options
+from pitstop.main import _parser
+
 Cli = Callable[..., tuple[int, str, str]]
 
 
@@ -84,3 +89,27 @@ def test_a_file_as_location_is_a_config_error(cli: Cli, tmp_path: Path) -> None:
     assert code == 2, err
     assert "is a file, not a directory" in err and "fix: " in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pitstop.toml"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["setup"], Options()),
+        (["-v", "check", "-e", "a", "-e", "b", "--strict"], Options(verbose=1, strict=True, envs=("a", "b"))),
+        (["run", "--all", "--no-strict", "-q", "--", "x"], Options(quiet=1, strict=False, all=True)),
+        (["lock", "--project", "p", "-e", "docs"], Options(project=Path("p"), envs=("docs",))),
+        (["rollback", "-vv"], Options(verbose=2)),
+        (["clean"], Options()),
+        (["python", "--nul"], Options()),
+        (["detect"], Options()),
+        (["ci", "github"], Options()),
+    ],
+)
+def test_every_subcommand_has_the_shared_options_typed(argv: list[str], expected: Options) -> None:
+    """The command helpers take ``Options``, not the argparse namespace: every subcommand's
+    namespace holds the shared options (defaults where a subcommand lacks them)."""
+    import argparse
+
+    parser = _parser()
+    assert isinstance(parser, argparse.ArgumentParser)
+    assert Options.of(parser.parse_args(argv)) == expected

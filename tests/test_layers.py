@@ -165,6 +165,22 @@ def test_no_library_module_imports_the_cli() -> None:
     assert all("pitstop.main" in graph()[m] for m in RUN_THE_CLI), "RUN_THE_CLI lists a module too many"
 
 
+def test_no_helper_reads_the_argparse_namespace_with_getattr() -> None:
+    """Shared helpers take typed parameters (``commands.Options``); ``getattr(args, ...)``
+    would hide a missing option until run time."""
+    offenders = [
+        f"{name}:{node.lineno}"
+        for name, path in modules().items()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == "args"
+    ]
+    assert offenders == []
+
+
 def test_config_does_not_ask_the_kinds() -> None:
     """Third-party kinds are checked after loading (kinds.plugins), not while parsing config."""
     for name in ("pitstop.config", "pitstop.config_parse", "pitstop.config_load", "pitstop.discovery"):

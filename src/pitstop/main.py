@@ -68,6 +68,8 @@ def _parser() -> object:
         parents=[common_options(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"pitstop {__version__}")
+    # Every subcommand's namespace has the shared options (commands.Options reads them).
+    parser.set_defaults(env=None, all=False, strict=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop.config import DEFAULT_ENV, EnvSpec, Project
@@ -11,16 +12,49 @@ from pitstop.output import Reporter
 from pitstop.session import Session, load_project, open_session
 
 
-def _verbosity(args: argparse.Namespace) -> int:
-    return int(getattr(args, "verbose", 0)) - int(getattr(args, "quiet", 0))
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The options the subcommands share, typed: read once from argparse's namespace, where
+    ``main`` gives every subcommand all of them (a subcommand without ``-e``/``--all`` or
+    ``--strict`` has the defaults)."""
+
+    project: Path | None = None
+    verbose: int = 0
+    quiet: int = 0
+    #: ``--strict`` True, ``--no-strict`` False, neither None.
+    strict: bool | None = None
+    envs: tuple[str, ...] = ()
+    all: bool = False
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> Options:
+        """The shared options of a parsed command line."""
+        return cls(
+            project=Path(args.project) if args.project else None,
+            verbose=int(args.verbose),
+            quiet=int(args.quiet),
+            strict=args.strict,
+            envs=tuple(args.env or ()),
+            all=bool(args.all),
+        )
+
+    @property
+    def verbosity(self) -> int:
+        """-v minus -q."""
+        return self.verbose - self.quiet
+
+    @property
+    def plain(self) -> bool:
+        """No --project, -v or -q (an answer the fast path may record)."""
+        return self.project is None and not self.verbose and not self.quiet
 
 
-def reporter_for(args: argparse.Namespace) -> Reporter:
+def reporter_for(opts: Options) -> Reporter:
     """-q / -v into a Reporter."""
-    return Reporter(_verbosity(args))
+    return Reporter(opts.verbosity)
 
 
-def context(args: argparse.Namespace, *, allow_auto: bool = False, read_only: bool = False) -> Session:
+def context(opts: Options, *, allow_auto: bool = False, read_only: bool = False) -> Session:
     """Load the project named by ``--project`` (or found upwards) into a Session (the policy
     from ``--strict``/``--no-strict`` where the command has them).
 
@@ -29,7 +63,7 @@ def context(args: argparse.Namespace, *, allow_auto: bool = False, read_only: bo
     marker (``uv.lock``, ``.venv``, ...), else at the working directory (or ``--project``).
     """
     try:
-        project = load_project(Path(args.project) if args.project else None)
+        project = load_project(opts.project)
     except NoConfigError:
         if not allow_auto:
             raise
@@ -37,23 +71,23 @@ def context(args: argparse.Namespace, *, allow_auto: bool = False, read_only: bo
         from pitstop.kinds import plugins
         from pitstop.kinds.registry import auto_project
 
-        if args.project:  # --project names the root itself: no search
-            project = auto_project(Path(args.project))
+        if opts.project:  # --project names the root itself: no search
+            project = auto_project(opts.project)
         else:
             found = find_marker(str(Path.cwd()), plugins.declared_markers)
             project = auto_project(found[0] if found else Path.cwd())
     return open_session(
         project,
-        strict=getattr(args, "strict", None),
-        verbosity=_verbosity(args),
+        strict=opts.strict,
+        verbosity=opts.verbosity,
         read_only=read_only,
     )
 
 
-def selected_envs(project: Project, args: argparse.Namespace, *, managed_only: bool = False) -> list[EnvSpec]:
+def selected_envs(project: Project, opts: Options, *, managed_only: bool = False) -> list[EnvSpec]:
     """The envs named by ``-e`` (repeatable) or ``--all``; default ``default``."""
-    names: list[str] = list(getattr(args, "env", None) or [])
-    if getattr(args, "all", False):
+    names = list(opts.envs)
+    if opts.all:
         if names:
             raise ConfigError("use either -e/--env or --all, not both", fix="drop one of them")
         envs = list(project.envs.values())

@@ -21,16 +21,17 @@ _PLAIN = {"ok": "ok ", "warning": "warn", "error": "FAIL"}
 
 def run(args: argparse.Namespace) -> int:
     """Print one block per env (SPEC §6 format) or JSON; exit 1 if any env has an error."""
-    from pitstop.commands import context, selected_envs
+    from pitstop.commands import Options, context, selected_envs
     from pitstop.kinds import registry
 
-    ctx = context(args, allow_auto=True, read_only=True)
-    envs = selected_envs(ctx.project, args)
+    opts = Options.of(args)
+    ctx = context(opts, allow_auto=True, read_only=True)
+    envs = selected_envs(ctx.project, opts)
     if not args.env and not args.all:
         envs = list(ctx.project.envs.values())  # check shows every configured env by default
     # A config error is exit 2 for every command (SPEC §3), not an env's error report.
     reports = [registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True) for env in envs]
-    if getattr(args, "skip_unavailable", False):
+    if args.skip_unavailable:
         reports = [skip_unavailable(r) for r in reports]
     ok = all(r.status != "error" for r in reports)
     if args.json:

@@ -14,13 +14,14 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace) -> int:
     """Remove venv, venv.new, venv.prev and leftovers of the selected managed envs."""
     from pitstop import swap
-    from pitstop.commands import context, selected_envs
+    from pitstop.commands import Options, context, selected_envs
     from pitstop.flock import EnvLock
 
-    ctx = context(args)
+    opts = Options.of(args)
+    ctx = context(opts)
     from pitstop.store import confined
 
-    selected = selected_envs(ctx.project, args, managed_only=True)
+    selected = selected_envs(ctx.project, opts, managed_only=True)
     for env in [variant for chosen in selected for variant in with_variants(ctx.project, chosen)]:
         store = confined(ctx.project, env)  # never follows a symlink out of the project
         if not store.exists():

@@ -13,12 +13,12 @@ def run(args: argparse.Namespace) -> int:
     """Write fresh locks, or with ``--check`` report freshness offline."""
     if args.check:
         return _check(args)
-    from pitstop.commands import context, selected_envs
+    from pitstop.commands import Options, context, selected_envs
     from pitstop.locking import lock_env
 
-    ctx = context(args)
+    ctx = context(Options.of(args))
     upgrade_all = args.upgrade is not None and not args.upgrade
-    for env in selected_envs(ctx.project, args, managed_only=True):
+    for env in selected_envs(ctx.project, Options.of(args), managed_only=True):
         lock_env(
             ctx.project,
             env,
@@ -38,14 +38,15 @@ def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pitstop import lockfile
-    from pitstop.commands import reporter_for, selected_envs
+    from pitstop.commands import Options, reporter_for, selected_envs
     from pitstop.inputs import collect
     from pitstop.session import load_project
 
     project = load_project(Path(args.project) if args.project else None)
-    reporter = reporter_for(args)
+    opts = Options.of(args)
+    reporter = reporter_for(opts)
     failures = 0
-    for env in selected_envs(project, args, managed_only=True):
+    for env in selected_envs(project, opts, managed_only=True):
         inputs = collect(project, env)
         state = lockfile.status(project.lock_path(env), inputs.hash)
         if state.fresh:

@@ -11,9 +11,12 @@ import argparse
 import json
 import shlex
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pitstop.errors import READY, PitstopError
+
+if TYPE_CHECKING:
+    from pitstop.commands import Options
 
 INTERNAL = 4
 
@@ -23,23 +26,26 @@ _CODES = {1: "not-ready", 2: "config", 3: "provision-failed", 4: "internal", 130
 
 def run(args: argparse.Namespace) -> int:
     """A path (or a shell-quoted argv) on stdout; with ``--json`` / ``--nul`` the contract."""
-    mode = "json" if args.json else "nul" if getattr(args, "nul", False) else "text"
+    from pitstop.commands import Options
+
+    opts = Options.of(args)
+    mode = "json" if args.json else "nul" if args.nul else "text"
     if mode == "text":
-        data = answer(args)
+        data = answer(opts)
         argv = data["argv"]
         text = (argv[0] if len(argv) == 1 else shlex.join(argv)) + "\n"
         sys.stdout.write(text)
-        _remember(args, mode, text)
+        _remember(opts, mode, text)
         return READY
     try:
-        data = answer(args)
+        data = answer(opts)
         code = READY
     except PitstopError as exc:
         sys.stderr.write(exc.render() + "\n")
-        data = failure(exc.exit_code, exc.message, exc.fix, env=_env_name(args))
+        data = failure(exc.exit_code, exc.message, exc.fix, env=_env_name(opts))
         code = exc.exit_code
     except KeyboardInterrupt:
-        data = failure(130, "interrupted", "run the command again", env=_env_name(args))
+        data = failure(130, "interrupted", "run the command again", env=_env_name(opts))
         code = 130
     except Exception as exc:  # the contract holds even for a pitstop bug: exit 4, "please report"
         sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
@@ -47,32 +53,26 @@ def run(args: argparse.Namespace) -> int:
             INTERNAL,
             f"internal error (please report): {type(exc).__name__}: {exc}",
             "run it again with -v and report the output",
-            env=_env_name(args),
+            env=_env_name(opts),
         )
         code = INTERNAL
     text = render(data, mode)
     sys.stdout.write(text)
     if code == READY:
-        _remember(args, mode, text)
+        _remember(opts, mode, text)
     return code
 
 
-def _remember(args: argparse.Namespace, mode: str, text: str) -> None:
+def _remember(opts: Options, mode: str, text: str) -> None:
     """Record the answer for the fast path: one env, managed and ready, no other options."""
-    names = list(args.env or [])
-    if (
-        len(names) > 1
-        or args.project
-        or args.verbose
-        or args.quiet
-        or getattr(args, "strict", None) is not None
-    ):
+    names = list(opts.envs)
+    if len(names) > 1 or not opts.plain or opts.strict is not None:
         return
     from pitstop.commands import context
     from pitstop.config import DEFAULT_ENV
     from pitstop.fastpath import key, record
 
-    ctx = context(args, allow_auto=True)
+    ctx = context(opts, allow_auto=True)
     env = ctx.project.envs.get(names[0] if names else DEFAULT_ENV)
     if env is None or env.kind != "managed":
         return
@@ -117,16 +117,16 @@ def failure(exit_code: int, message: str, fix: str | None, *, env: str | None) -
     }
 
 
-def _env_name(args: argparse.Namespace) -> str | None:
-    names = getattr(args, "env", None) or []
+def _env_name(opts: Options) -> str | None:
+    names = opts.envs
     return names[0] if len(names) == 1 else "default" if not names else None
 
 
-def answer(args: argparse.Namespace) -> dict[str, Any]:
+def answer(opts: Options) -> dict[str, Any]:
     """The success document for the selected env (raises PitstopError when not ready)."""
     from pitstop.commands.run import command_for_env
 
-    ctx, env, command, report = command_for_env(args, with_report=True)
+    ctx, env, command, report = command_for_env(opts, with_report=True)
     python: dict[str, Any] = {
         "path": command.argv[0] if len(command.argv) == 1 else None,
         "executable": None,

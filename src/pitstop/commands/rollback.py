@@ -10,13 +10,14 @@ from pitstop.errors import READY
 def run(args: argparse.Namespace) -> int:
     """Roll each selected managed env back to its previous generation."""
     from pitstop import swap
-    from pitstop.commands import context, selected_envs
+    from pitstop.commands import Options, context, selected_envs
     from pitstop.flock import EnvLock
 
-    ctx = context(args)
+    opts = Options.of(args)
+    ctx = context(opts)
     from pitstop.store import confined
 
-    for env in selected_envs(ctx.project, args, managed_only=True):
+    for env in selected_envs(ctx.project, opts, managed_only=True):
         store = confined(ctx.project, env)
         if not (store / swap.PREV).exists() and not (store / swap.JOURNAL).exists():
             swap.rollback(store)  # raises "no previous env" before anything is created

@@ -11,25 +11,26 @@ from typing import TYPE_CHECKING
 from pitstop.errors import UsageError
 
 if TYPE_CHECKING:
+    from pitstop.commands import Options
     from pitstop.config import EnvSpec
     from pitstop.kinds.base import PythonCommand, Report
     from pitstop.session import Session
 
 
 def command_for_env(
-    args: argparse.Namespace, *, with_report: bool = False
+    opts: Options, *, with_report: bool = False, record_run: bool = False
 ) -> tuple[Session, EnvSpec, PythonCommand, Report | None]:
     """Shared by ``run`` and ``python``: (context, env spec, PythonCommand, Report) after
     ensuring a managed env; an adopted env is validated exactly as ``check`` does, so a ❌
     there is a NotReadyError here with the same fix (the Report is None for a managed env
-    unless ``with_report``)."""
+    unless ``with_report``). ``record_run``: remember a ready env for ``run``'s fast path."""
     from pitstop.commands import context, selected_envs
     from pitstop.kinds import registry
 
-    ctx = context(args, allow_auto=True)
-    if getattr(args, "all", False):
+    ctx = context(opts, allow_auto=True)
+    if opts.all:
         raise UsageError("this command takes one env, not --all", fix="pass -e NAME")
-    envs = selected_envs(ctx.project, args)
+    envs = selected_envs(ctx.project, opts)
     if len(envs) != 1:
         raise UsageError("this command takes one env", fix="pass a single -e NAME")
     env = envs[0]
@@ -41,7 +42,7 @@ def command_for_env(
     command = registry.resolve(ctx.project, env, runtimes=ctx.runtimes)
     command = replace(command, prefix=str(ready.path))
     report: Report | None = None
-    if getattr(args, "command", "") == "run" and not (args.project or args.verbose or args.quiet):
+    if record_run and opts.plain:
         state = prov.status(env)
         if state.ready and not state.pending and state.held is None:
             from pitstop.fastpath import key, record
@@ -81,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"run: {cmd[0]!r} is not a command name", fix="run: pitstop run -- python -c 'print(1)'"
         )
-    _, env, command, _ = command_for_env(args)
+    from pitstop.commands import Options
+
+    _, env, command, _ = command_for_env(Options.of(args), record_run=True)
     argv = command.command_for(cmd)
     try:
         proc = subprocess.Popen(argv, env=command.environ(), cwd=command.cwd)

@@ -9,16 +9,17 @@ from pitstop.errors import NOT_READY, READY, NotReadyError
 
 def run(args: argparse.Namespace) -> int:
     """Provision managed envs and validate adopted ones; exit 1 if an adopted one is broken."""
-    from pitstop.commands import context, selected_envs
+    from pitstop.commands import Options, context, selected_envs
     from pitstop.kinds import registry
 
-    ctx = context(args)
+    opts = Options.of(args)
+    ctx = context(opts)
     prov = ctx.provisioner()
     ctx.reporter.detail(prov.policy.describe())
     failed = 0
-    frozen = bool(getattr(args, "frozen", False))
+    frozen = bool(args.frozen)
     skipped = 0
-    for env in selected_envs(ctx.project, args):
+    for env in selected_envs(ctx.project, opts):
         if env.kind == "managed":
             try:
                 result = prov.ensure(env, build=True, relock=not frozen)
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             ctx.reporter.step(f"ready {env.name}: {result.path}")
             continue
         report = registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True)
-        if report.status == "error" and getattr(args, "skip_unavailable", False):
+        if report.status == "error" and args.skip_unavailable:
             ctx.reporter.warn(f"skipped {env.name} ({env.kind}): not available here: {report.message}")
         elif report.status == "error":
             failed += 1
