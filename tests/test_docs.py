@@ -441,7 +441,7 @@ def test_a_pitstop_toml_scenario_with_a_requirements_file_runs_offline(tmp_path:
     doc.write_text(
         "<!-- docs-test: s -->\n```toml\n# pitstop.toml\nrequirements-files = ['requirements.txt']\n```\n"
         "<!-- docs-test: s file=requirements.txt -->\n```text\nalpha-tool>=1.2\n```\n"
-        "<!-- docs-test: s -->\n```console\n$ pitstop setup\nlocking default: 1 requirements (no lock yet)\n"
+        "<!-- docs-test: s -->\n```console\n$ pitstop setup\nlocking default: 1 requirement (no lock yet)\n"
         "...\n$ pitstop run -- alpha-tool\nalpha-tool 1.2\n$ pitstop lock --check\npylock.toml: fresh\n```\n",
         encoding="utf-8",
     )

@@ -23,7 +23,7 @@ def test_lock_writes_a_standard_portable_lock(make_project: ProjectFactory, cli:
     root = make_project('requirements = ["beta"]\n', python="3.12")
     code, _, err = cli("lock", cwd=root)
     assert code == 0, err
-    assert "locking default: 1 requirements" in err
+    assert "locking default: 1 requirement" in err
     text = (root / "pylock.toml").read_text()
     data = _toml.loads(text, source=root / "pylock.toml")
     Pylock.from_dict(data)  # validates against PEP 751

@@ -16,7 +16,7 @@ from pitstop.config import EnvSpec, Project
 from pitstop.errors import NotReadyError
 from pitstop.identity import Interpreter, RuntimeIdentity
 from pitstop.inputs import Inputs
-from pitstop.output import Reporter
+from pitstop.output import Reporter, count
 from pitstop.runtime import Runtimes
 
 
@@ -103,7 +103,7 @@ def build_env(
             raise
         swap.commit(store, generation=generation, keep_previous=env.settings.keep_previous)
     kept = "previous kept as venv.prev" if (store / swap.PREV).exists() else "no previous env"
-    reporter.step(f"swapped {env.name}: {len(expected)} packages, {kept}")
+    reporter.step(f"swapped {env.name}: {count(len(expected), 'package')}, {kept}")
 
 
 def _snapshot(path: Path, inputs_hash: str) -> tuple[lockfile.LockFile, str]:

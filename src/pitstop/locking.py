@@ -17,7 +17,7 @@ from pitstop.errors import CommandError, InterpreterNotFound, NotReadyError, Pro
 from pitstop.index_options import index_environ, uv_index_args
 from pitstop.index_origins import index_origins, is_remote
 from pitstop.inputs import Inputs, collect
-from pitstop.output import Reporter
+from pitstop.output import Reporter, count
 from pitstop.runtime import Runtimes
 
 _LOWER_BOUND = re.compile(r"(?:>=|==|~=)\s*(\d+\.\d+)")
@@ -131,7 +131,7 @@ def lock_env(
         tool=tool,
     )
     changed = _write_if_changed(path, text)
-    reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {len(packages)} packages")
+    reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {count(len(packages), 'package')}")
     for line in moved_pins(old, _pins_of(packages)) if old else ():
         reporter.step(f"  {line}")
     return LockResult(env=env.name, path=path, changed=changed, packages=len(packages))
@@ -156,8 +156,8 @@ def _resolve(
 
     interpreter, version, requires_python = resolution_python(inputs, runtimes)
     uv_version(find_uv(), runtimes)  # a uv that does not run is not a requirements problem
-    count = len(inputs.requirements) + (1 if inputs.install_project else 0)
-    reporter.step(f"locking {env.name}: {count} requirements{reason}")
+    wanted = len(inputs.requirements) + (1 if inputs.install_project else 0)
+    reporter.step(f"locking {env.name}: {count(wanted, 'requirement')}{reason}")
     with tempfile.TemporaryDirectory(prefix="pitstop-lock-") as tmp:
         work = Path(tmp)
         req_in = work / "requirements.in"

@@ -38,3 +38,8 @@ class Reporter:
 
 
 QUIET = Reporter(-1)
+
+
+def count(number: int, noun: str) -> str:
+    """``"1 package"``, ``"3 packages"``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

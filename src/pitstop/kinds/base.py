@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from pitstop.config import EnvSpec, Project
+from pitstop.output import count
 from pitstop.runtime import Runtimes
 
 
@@ -91,7 +92,7 @@ class Report:
             impl = names.get(self.implementation or "", self.implementation or "Python")
             parts.append(f"{impl} {self.version}")
         if self.packages is not None:
-            parts.append(f"{self.packages} packages")
+            parts.append(count(self.packages, "package"))
         return "  ".join(parts)
 
     def to_dict(self) -> dict[str, object]:
