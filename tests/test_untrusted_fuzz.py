@@ -16,7 +16,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pitstop.config import ADOPTED_KEYS, SETTING_KEYS, SOURCE_KEYS
@@ -197,7 +197,7 @@ def test_lock_verifier_on_any_packages(packages: list[dict[str, object]], requir
                 lock=root / "pylock.toml",
                 trust=trust,
                 requirements=valid,
-                markers={"python_version": "3.12", "sys_platform": "linux", "python_full_version": "3.12.1"},
+                markers=_MARKERS,
                 selected={},
             )
         except PitstopError as exc:
@@ -206,6 +206,57 @@ def test_lock_verifier_on_any_packages(packages: list[dict[str, object]], requir
             assert (
                 error.exit_code == 1 and error.fix is not None and error.fix.startswith("run: pitstop lock")
             )
+        else:  # accepted: then it must be what the security model promises
+            _assert_trustworthy(packages, root, valid)
+
+
+_MARKERS = {"python_version": "3.12", "sys_platform": "linux", "python_full_version": "3.12.1"}
+
+
+def _assert_trustworthy(
+    packages: list[dict[str, object]],
+    root: Path,
+    requirements: list[str],
+    selected: dict[str, str | None] | None = None,
+) -> None:
+    """What an accepted lock guarantees (docs/security.md), checked independently of the
+    verifier: valid names, no vcs, the project's own directory only, every file hash-pinned
+    from the index (or the exact direct URL a requirement names) or from inside the project;
+    and every requirement for this interpreter is met by the ``selected`` packages."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    direct = {canonicalize_name(r.name): r.url for r in map(Requirement, requirements) if r.url}
+    for package in packages:
+        name = canonicalize_name(str(package["name"]), validate=True)
+        assert "vcs" not in package
+        directory = package.get("directory")
+        if directory is not None:
+            assert isinstance(directory, dict) and name == "p"
+            assert (root / str(directory["path"])).resolve() == root.resolve()
+            continue
+        entries: list[object] = list(package.get("wheels") or [])  # type: ignore[call-overload]
+        entries += [package[key] for key in ("sdist", "archive") if key in package]
+        assert entries
+        for entry in entries:
+            assert isinstance(entry, dict) and isinstance(entry.get("hashes"), dict) and entry["hashes"]
+            url, path = entry.get("url"), entry.get("path")
+            exact = direct.get(name)
+            if isinstance(url, str) and url.split("#")[0] == (exact or "").split("#")[0]:
+                continue
+            if isinstance(url, str):
+                assert url == "https://example.invalid" or url.startswith("https://example.invalid/"), url
+            else:
+                assert isinstance(path, str) and not os.path.isabs(path)
+                target = (root / path).resolve()
+                assert target == root.resolve() or root.resolve() in target.parents or exact, path
+    for text in requirements:
+        req = Requirement(text)  # its marker: the verifier evaluated it too, without error
+        if req.marker is not None and not req.marker.evaluate({**_MARKERS, "extra": ""}):
+            continue
+        chosen = (selected or {}).get(canonicalize_name(req.name), "missing")
+        assert chosen != "missing", f"accepted while nothing is selected for {text!r}"
+        assert chosen is None or req.specifier.contains(chosen, prereleases=True), (text, chosen)
 
 
 @fuzz
@@ -222,3 +273,156 @@ def test_any_lock_through_the_cli(packages: list[dict[str, object]]) -> None:
         (root / "pylock.toml").write_text(body, encoding="utf-8")
         _assert_rejected_or_not_ready(root, "lock", "--check")
         _assert_rejected_or_not_ready(root, "check")
+
+
+# Plausible locks: mostly well-formed entries with one thing wrong (or nothing), so that the
+# verifier accepts often and the acceptance itself is checked against the security model.
+_plausible_file = st.fixed_dictionaries(
+    {
+        "hashes": st.sampled_from(
+            [
+                {"sha256": "0" * 64},
+                {"sha256": "0" * 64},
+                {},
+                {"sha256": "xyz"},
+                {"md5": "0" * 32},
+                {"": "0" * 64},
+            ]
+        )
+    },
+    optional={
+        "url": st.sampled_from(
+            [
+                "https://example.invalid/simple/alpha/alpha-1.0-py3-none-any.whl",
+                "https://example.invalid/files/a.whl",
+                "https://example.invalid",
+                "https://example.invalid.evil/a.whl",
+                "https://elsewhere.invalid/a.whl",
+                "http://example.invalid/a.whl",
+                "https://u:p@example.invalid/a.whl",
+                "file:///etc/passwd",
+            ]
+        ),
+        "path": st.sampled_from(
+            [
+                "wheels/a.whl",
+                "a.whl",
+                "../a.whl",
+                "/abs/a.whl",
+                "wheels/../../a.whl",
+                "~/a.whl",
+                "sub/../a.whl",
+            ]
+        ),
+    },
+)
+_plausible_package = st.fixed_dictionaries(
+    {
+        "name": st.sampled_from(["alpha", "beta", "p", "Alpha_Beta", "bad name", "", "alpha\n-e ."]),
+        "version": st.sampled_from(["1.0", "2.0", "2.0rc1", "x", "1.0\r"]),
+    },
+    optional={
+        "wheels": st.lists(_plausible_file, max_size=2),
+        "sdist": _plausible_file,
+        "archive": _plausible_file,
+        "directory": st.fixed_dictionaries({"path": st.sampled_from([".", "..", "sub", "/", "./"])}),
+        "vcs": st.just({"type": "git", "url": "https://example.invalid/r.git"}),
+        "index": st.sampled_from(["https://example.invalid/simple", "https://elsewhere.invalid/simple"]),
+    },
+)
+_good_file = st.fixed_dictionaries(
+    {"hashes": st.just({"sha256": "0" * 64})},
+    optional={"size": st.integers(0, 10)},
+).flatmap(
+    lambda entry: st.sampled_from(
+        [{**entry, "path": "wheels/a.whl"}, {**entry, "url": "https://example.invalid/files/a.whl"}]
+    )
+)
+_good_package = st.fixed_dictionaries(
+    {
+        "name": st.sampled_from(["alpha", "beta"]),
+        "version": st.sampled_from(["1.0", "2.0"]),
+        "wheels": st.lists(
+            st.one_of(_good_file, _good_file, _good_file, _plausible_file), min_size=1, max_size=2
+        ),
+    }
+)
+_project_package = st.fixed_dictionaries(
+    {
+        "name": st.sampled_from(["p", "P", "other"]),
+        "version": st.just("0.1"),
+        "directory": st.fixed_dictionaries(
+            {"path": st.sampled_from([".", "./", "..", "sub", "sub/.."])},
+            optional={"editable": st.booleans()},
+        ),
+    }
+)
+_some_package = st.one_of(_good_package, _good_package, _good_package, _project_package, _plausible_package)
+_plausible_requirements = st.lists(
+    st.sampled_from(
+        [
+            "alpha",
+            "alpha<2",
+            "alpha>=2",
+            "beta; sys_platform == 'win32'",
+            "beta; python_version >= '3.12'",
+            "p",
+            "alpha @ https://example.invalid.evil/alpha-1.0-py3-none-any.whl",
+        ]
+    ),
+    max_size=3,
+)
+
+
+@fuzz
+@given(st.lists(_some_package, max_size=3), _plausible_requirements, st.booleans())
+def test_lock_verifier_accepts_only_what_the_security_model_allows(
+    packages: list[dict[str, object]], requirements: list[str], install_project: bool
+) -> None:
+    from packaging.utils import InvalidName, canonicalize_name
+
+    from pitstop.lockverify import trusted, verify_lock
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "wheels").mkdir()
+        (root / "sub").mkdir()
+        selected: dict[str, str | None] = {}
+        for package in packages:  # what select() would pick: one version per valid name
+            try:
+                selected.setdefault(
+                    canonicalize_name(str(package["name"]), validate=True), str(package["version"])
+                )
+            except InvalidName:
+                continue
+        trust = trusted(
+            project=root,
+            lock_dir=root,
+            index_url="https://example.invalid/simple",
+            extra_index_urls=(),
+            find_links=("wheels",),
+            no_index=False,
+            install_project=install_project,
+            project_name="p",
+        )
+        error: PitstopError | None = None
+        try:
+            verify_lock(
+                packages,
+                lock=root / "pylock.toml",
+                trust=trust,
+                requirements=requirements,
+                markers=_MARKERS,
+                selected=selected,
+            )
+        except PitstopError as exc:
+            error = exc
+        event("refused" if error is not None else "accepted")
+        if error is not None:
+            assert (
+                error.exit_code == 1 and error.fix is not None and error.fix.startswith("run: pitstop lock")
+            )
+            return
+        if not install_project:
+            assert not any("directory" in package for package in packages)
+        _assert_trustworthy(packages, root, requirements, selected)
