@@ -68,7 +68,7 @@ def parse_envs(table: Mapping[str, Any], *, root: Path, where: Where) -> dict[st
                 fix="move these keys to the top level",
             )
         if not isinstance(body, Mapping):
-            raise ConfigError(f"{where.key(name, None)} must be a table", fix="make it a table")
+            raise ConfigError(f"{where.key('envs.' + name)} must be a table", fix="make it a table")
         env_settings = _settings(body, settings, root=root, where=where, env=name, kind=body.get("kind"))
         envs[name] = _env(name, body, env_settings, root=root, where=where, named=True)
     return envs
