@@ -1,0 +1,94 @@
+"""Forged locks of every shape the verifier refuses: a lock whose content-hash was recomputed
+(so only verification stands between it and the installer) is exit 1 naming the entry, with
+``run: pitstop lock``, and no env is built. See tests/test_lockverify.py for the sources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import ProjectFactory
+from tests.helpers import PY
+from tests.test_lockverify import assert_refused, forge, strict_setup
+
+Cli = Callable[..., tuple[int, str, str]]
+
+_ALPHA_WHEELS = re.compile(
+    r'(\[\[packages\]\]\nname = "alpha"\nversion = "2\.0"\n)wheels = \[\n.*?\n\]\n', re.S
+)
+
+
+def alpha(replacement: str) -> Callable[[str], str]:
+    """Replace the ``wheels`` of the alpha package with ``replacement`` (TOML lines)."""
+
+    def edit(body: str) -> str:
+        out, count = _ALPHA_WHEELS.subn(lambda m: m.group(1) + replacement, body)
+        assert count == 1, body
+        return out
+
+    return edit
+
+
+def alpha_wheel(**fields: str) -> str:
+    """One wheel entry for alpha with ``fields`` (TOML values) over the genuine ones."""
+    base = {"name": '"alpha-2.0-py3-none-any.whl"', "path": '"../wheels/alpha-2.0-py3-none-any.whl"'}
+    base.update(fields)
+    items = ", ".join(f"{k} = {v}" for k, v in base.items())
+    return f"wheels = [\n    {{ {items} }},\n]\n"
+
+
+_SHA = '{ sha256 = "' + "ab" * 32 + '" }'
+
+
+@pytest.mark.parametrize(
+    ("entry", "words", "by_pitstop"),
+    [
+        # refused by pitstop's verifier: valid PEP 751, but not what pitstop trusts
+        (
+            'vcs = { type = "git", url = "https://example.invalid/a.git", commit-id = "0123abcd" }\n',
+            ("package alpha 2.0: a vcs entry cannot be hash-pinned",),
+            True,
+        ),
+        (
+            'index = "https://evil.invalid/simple"\n' + alpha_wheel(hashes=_SHA),
+            ("index 'https://evil.invalid/simple' is not a configured index",),
+            True,
+        ),
+        (alpha_wheel(hashes='{ "sha 256" = "ab" }'), ("has a malformed hash",), True),
+        (
+            alpha_wheel(path='"wheels/a\\u0000b.whl"', hashes=_SHA),
+            ("package 'alpha' holds a control character in wheels.path",),
+            True,
+        ),
+        # refused by packaging's PEP 751 validation, before pitstop's verifier looks
+        ("directory = { editable = false }\n", ("not a valid PEP 751 lock", "directory.path"), False),
+        ("", ("not a valid PEP 751 lock", "Exactly one of vcs, directory, archive"), False),
+        ('wheels = ["alpha-2.0-py3-none-any.whl"]\n', ("not a valid PEP 751 lock", "wheels[0]"), False),
+        (alpha_wheel(path="1", hashes=_SHA), ("not a valid PEP 751 lock", "wheels[0].path"), False),
+    ],
+)
+def test_forged_entry_is_refused(
+    make_project: ProjectFactory,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    entry: str,
+    words: tuple[str, ...],
+    by_pitstop: bool,
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    forge(root / "pylock.toml", alpha(entry))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, *words, by_pitstop=by_pitstop)
+
+
+def test_a_version_that_is_not_pep_440_is_refused(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    forge(root / "pylock.toml", lambda body: body.replace('version = "2.0"', 'version = "two!"', 1))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, "Invalid version: 'two!'", by_pitstop=False)
