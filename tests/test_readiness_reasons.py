@@ -1,0 +1,99 @@
+"""Why an env is not ready, as ``check`` says it (exit 1, read-only) and as dev-mode ``setup``
+repairs it: a marker from an older pitstop, an interpreter that is gone or no longer runs, a
+lock whose requires-python excludes the interpreter, strict ``run`` on a missing env."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ProjectFactory, pyenv_python
+from tests.helpers import PY, generation, installed_version, store
+from tests.test_lockverify import forge
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def check_says(cli: Cli, root: Path, reason: str) -> None:
+    code, out, err = cli("check", cwd=root)
+    assert code == 1, out + err
+    assert reason in out
+    assert "fix: " in out or "run: " in out
+
+
+def test_a_marker_without_the_installed_set_is_rebuilt(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    marker = store(root) / "venv" / ".pitstop-state.json"
+    data = json.loads(marker.read_text())
+    data["installed"] = ""
+    marker.write_text(json.dumps(data))
+    gen = generation(root)
+    check_says(cli, root, "env built by an older pitstop (no record of its installed set)")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert generation(root) > gen and installed_version(root, "beta") == "1.0"
+
+
+@pytest.fixture
+def built_with_alias(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Path]:
+    """A ready env whose interpreter is a symlink the user later removes or replaces."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    link = root.parent / "alias" / "python3"
+    link.parent.mkdir()
+    link.symlink_to(pyenv_python(PY))
+    monkeypatch.setenv("PITSTOP_PYTHON", str(link))
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    monkeypatch.delenv("PITSTOP_PYTHON")
+    return root, link
+
+
+def test_an_interpreter_that_is_gone(built_with_alias: tuple[Path, Path], cli: Cli) -> None:
+    root, link = built_with_alias
+    link.unlink()  # the venv's bin/python links to it: the env is damaged
+    check_says(cli, root, "env damaged: its python is missing")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert installed_version(root, "beta") == "1.0"
+    assert str(link) not in (store(root) / "venv" / "pyvenv.cfg").read_text()
+
+
+def test_an_interpreter_that_no_longer_runs(built_with_alias: tuple[Path, Path], cli: Cli) -> None:
+    root, link = built_with_alias
+    link.unlink()
+    link.write_text("#!/bin/sh\necho broken\nexit 1\n", encoding="utf-8")
+    link.chmod(0o755)
+    check_says(cli, root, f"python {link} no longer runs")
+
+
+def test_lock_requires_python_that_excludes_the_interpreter(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    forge(
+        root / "pylock.toml",
+        lambda body: body.replace('requires-python = "', 'requires-python = ">=3.99,', 1),
+    )
+    code, _, err = cli("setup", cwd=root)
+    assert code == 1, err
+    assert "does not satisfy the lock's requires-python >=3.99" in err
+    assert err.rstrip().splitlines()[-1].startswith("run: pitstop lock")
+    assert not (store(root) / "venv").exists() and not (store(root) / "venv.new").exists()
+
+
+def test_strict_run_on_a_missing_env_names_setup(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    monkeypatch.setenv("CI", "true")
+    code, _, err = cli("run", "--", "python", "-c", "import beta", cwd=root)
+    assert code == 1
+    assert "env 'default' is not ready: env missing (strict: CI=true)" in err
+    assert err.rstrip().splitlines()[-1] == "run: pitstop setup"
+    assert not (store(root) / "venv").exists()
