@@ -2,5 +2,5 @@
 
 from pitstop.main import console
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no branch - this module only ever runs as a script
     console()

@@ -76,7 +76,8 @@ def _pdeathsig() -> object:
 _PR_SET_PDEATHSIG = 1
 
 
-def _child_setup(parent: int, prctl: object) -> None:
+# Runs in the forked child before exec, where coverage records nothing.
+def _child_setup(parent: int, prctl: object) -> None:  # pragma: no cover
     """In the child between fork and exec: its own process group (a Ctrl-C or SIGKILL sent to
     pitstop's group is handled by pitstop, which then ends the whole child group), and on Linux
     a parent-death signal so a SIGKILLed pitstop never leaves an installer running."""

@@ -27,7 +27,7 @@ def _install(options: list[str]) -> None:
             raise SystemExit(f"unknown option {option!r}\n{__doc__}")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no branch - this module only ever runs as a script
     args = sys.argv[1:]
     split = args.index("--") if "--" in args else len(args)
     _install(args[:split])
