@@ -97,3 +97,27 @@ def test_strict_run_on_a_missing_env_names_setup(
     assert "env 'default' is not ready: env missing (strict: CI=true)" in err
     assert err.rstrip().splitlines()[-1] == "run: pitstop setup"
     assert not (store(root) / "venv").exists()
+
+
+def test_pip_installer_installs_the_project_editable_without_building_others(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    """installer = "pip" with install-project: the lock is installed hash-checked, the project
+    editable (no deps) afterwards; allow-build = false keeps pip to wheels for the rest."""
+    from tests.helpers import env_python
+    from tests.test_lock import _BACKEND
+
+    root = make_project(
+        'install-project = true\ninstaller = "pip"\nallow-build = false\n',
+        python=PY,
+        project='dependencies = ["alpha<2"]\n[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+    )
+    (root / "backend.py").write_text(_BACKEND)
+    (root / "proj_mod.py").write_text("VALUE = 1\n")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert env_python(root, "import alpha, proj_mod; print(alpha.__version__, proj_mod.VALUE)") == "1.0 1"
+    (root / "proj_mod.py").write_text("VALUE = 2\n")
+    assert env_python(root, "import proj_mod; print(proj_mod.VALUE)") == "2"
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and out.startswith("✅")
