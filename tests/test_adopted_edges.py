@@ -239,3 +239,71 @@ def test_poetry_without_a_lock(tmp_path: Path, cli: Cli) -> None:
     write(root / "app", '[tool.poetry]\nname = "app"\n')
     line, fix = failed(cli, root, "-e", "p")
     assert "no poetry.lock in app" in line and fix == "poetry lock --directory app"
+
+
+_POETRY_LOCK = """\
+[[package]]
+name = "alpha"
+version = "2.0"
+groups = ["main"]
+files = []
+
+[[package]]
+name = "beta"
+version = "1.0"
+optional = true
+files = []
+
+[[package]]
+name = "gamma"
+version = 1
+files = []
+
+[[package]]
+name = "delta"
+version = "1.0"
+groups = ["docs"]
+files = []
+
+[[package]]
+name = "epsilon"
+version = "1.0"
+groups = ["main", "dev"]
+markers = { main = "sys_platform == 'win32'", dev = "sys_platform == 'win32'" }
+files = []
+
+[[package]]
+name = "zeta"
+version = "1.0"
+markers = "this is not a marker"
+files = []
+
+[metadata]
+lock-version = "2.1"
+python-versions = ">=3.10"
+content-hash = "0"
+"""
+
+
+def test_poetry_env_compared_with_the_lock_as_poetry_install_would(
+    tmp_path: Path, cli: Cli, wheels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without poetry, the in-project .venv is compared with poetry.lock: optional packages,
+    optional groups and markers false here are not expected; a marker pitstop cannot read is
+    (better a false alarm than a stale env passed); a different version is named."""
+    root = write(
+        tmp_path / "p",
+        '[project]\nname = "p"\nversion = "0"\n[tool.poetry.group.docs]\noptional = true\n',
+    )
+    (root / "poetry.lock").write_text(_POETRY_LOCK, encoding="utf-8")
+    venv = root / ".venv"
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "-f", str(wheels)]
+    subprocess.run([*pip, "alpha==1.0"], check=True)
+    monkeypatch.setenv("PATH", f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin")
+    line, fix = failed(cli, root)
+    assert line.endswith(": alpha is 1.0, locked 2.0; zeta 1.0 is missing  (.venv)")
+    assert fix == "poetry install"
+    (root / "poetry.lock").write_text("[[package]\nname = ", encoding="utf-8")
+    line, fix = failed(cli, root)
+    assert "poetry.lock" in line and fix == "poetry lock"
