@@ -307,3 +307,27 @@ def test_poetry_env_compared_with_the_lock_as_poetry_install_would(
     (root / "poetry.lock").write_text("[[package]\nname = ", encoding="utf-8")
     line, fix = failed(cli, root)
     assert "poetry.lock" in line and fix == "poetry lock"
+
+
+def test_a_313_gil_build_where_313t_is_asked_for(tmp_path: Path, cli: Cli) -> None:
+    """.python-version asks for 3.13t and the venv is the 3.13 GIL build: ⚠️ naming the
+    free-threaded interpreter (still usable: exit 0)."""
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\n')
+    subprocess.run([pyenv_python("3.13"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and out.startswith("✅")
+    (root / ".python-version").write_text("3.13t\n", encoding="utf-8")
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and out.startswith("⚠️")
+    assert "warning: this is the GIL build of Python 3.13; the free-threaded one is python3.13t" in out
+
+
+def test_a_python_that_cannot_be_executed(tmp_path: Path, cli: Cli) -> None:
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\npath = "env"\n')
+    env = root / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text(f"home = {tmp_path}\n", encoding="utf-8")
+    (env / "bin" / "python").write_text("not a program\n", encoding="utf-8")  # no execute bit
+    line, fix = failed(cli, root)
+    assert "is not executable" in line
+    assert "-m venv --clear env" in fix
