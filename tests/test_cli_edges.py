@@ -167,3 +167,48 @@ def test_setup_reports_a_broken_adopted_env_with_its_fix(make_project: ProjectFa
     assert last_line(err).endswith("run: python3 -m venv old-env")
     # the managed env was still built: one broken adopted env does not stop the others
     assert (store(root) / "venv" / "bin" / "python").exists()
+
+
+# -- ci templates: what --install refuses ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ("pitstop @ https://user:secret@example.invalid/pitstop.whl", "the URL holds credentials"),
+        ("pitstop >>> 1", "is not a requirement"),
+    ],
+)
+def test_ci_install_refuses_credentials_and_junk(tmp_path: Path, cli: Cli, spec: str, needle: str) -> None:
+    code, out, err = cli("ci", "github", "--install", spec, cwd=tmp_path)
+    assert code == 2 and out == ""
+    assert needle in err
+    assert "secret" not in err  # a credential is never echoed
+    assert last_line(err).startswith('fix: use e.g. --install "pitstop==')
+
+
+# -- detection corner cases --------------------------------------------------------------------
+def test_a_pyproject_that_mentions_pitstop_but_does_not_parse(tmp_path: Path, cli: Cli) -> None:
+    """Not silently auto-detected as something else: the config loader names the file."""
+    (tmp_path / "pyproject.toml").write_text("[tool.pitstop\nrequirements = [\n", encoding="utf-8")
+    code, out, err = cli("check", cwd=tmp_path)
+    assert code == 2 and out == ""
+    assert "pyproject.toml" in err
+    assert last_line(err).startswith("fix: ")
+
+
+def test_an_empty_python_version_file_is_not_pyenv(tmp_path: Path, cli: Cli) -> None:
+    (tmp_path / ".python-version").write_text("# nothing here\n", encoding="utf-8")
+    code, out, err = cli("detect", str(tmp_path), "--json")
+    assert code == 0, err
+    assert json.loads(out)["kind"] == "system"
+
+
+def test_auto_env_pointing_at_a_pitstop_project(tmp_path: Path, cli: Cli) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pitstop.envs.sub]\nkind = "auto"\nproject-dir = "sub"\n', encoding="utf-8"
+    )
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pitstop.toml").write_text('requirements = ["beta"]\n', encoding="utf-8")
+    code, _, err = cli("python", "-e", "sub", cwd=tmp_path)
+    assert code == 2
+    assert "is a pitstop project; declare its envs there" in err
+    assert last_line(err) == f"fix: use --project {tmp_path / 'sub'}"
