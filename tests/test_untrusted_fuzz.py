@@ -381,7 +381,8 @@ def test_lock_verifier_accepts_only_what_the_security_model_allows(
 ) -> None:
     from packaging.utils import InvalidName, canonicalize_name
 
-    from pitstop.lockverify import trusted, verify_lock
+    from pitstop.lock_sources import trusted
+    from pitstop.lockverify import verify_lock
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
