@@ -24,7 +24,7 @@ def test_ensure_returns_an_immutable_value(make_project: ProjectFactory) -> None
     assert text.startswith("Environment(name='default', path=") and f"generation={again.generation}" in text
     assert str(again.python) in text
     with pytest.raises(AttributeError, match="immutable"):
-        again.generation = 7  # type: ignore[misc]
+        again.generation = 7
     assert again.generation == first.generation
 
 

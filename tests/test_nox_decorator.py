@@ -67,7 +67,7 @@ def test_positional_non_function_is_refused() -> None:
     from pitstop.nox import session
 
     with pytest.raises(ConfigError) as info:
-        session("tests")
+        session("tests")  # type: ignore[arg-type]  # the misuse under test
     assert "takes keyword arguments only" in info.value.message
     assert info.value.fix == 'use @session(env="NAME")'
 
