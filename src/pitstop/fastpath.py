@@ -18,6 +18,8 @@ import marshal
 import os
 import sys
 
+from pitstop.reading import stat_key
+
 TYPE_CHECKING = False  # see pitstop/__init__.py: no typing import on the fast path
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -35,14 +37,6 @@ _VARS = (
     "NO_COLOR",
     "FORCE_COLOR",
 )
-
-
-def _stat(path: str) -> list[int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def snapshot() -> dict[str, str]:
@@ -139,7 +133,7 @@ def replay(root: str, name: str) -> dict[str, object] | None:
         stats = entry.get("stats", {})
     except (KeyError, TypeError, AttributeError):
         return None
-    if all(_stat(path) == recorded for path, recorded in stats.items()):
+    if all(stat_key(path) == recorded for path, recorded in stats.items()):
         return dict(entry)
     inputs = entry.get("inputs")
     if isinstance(inputs, dict) and _inputs_digest(root, inputs) == entry.get("digest"):
@@ -283,7 +277,7 @@ def record(
         names = sorted({str(f) for f in (own if isinstance(own, (list, tuple)) else shared)})
         for f in names:
             if f not in stats:
-                stats[f] = _stat(f)
+                stats[f] = stat_key(f)
         entry["env"] = env
         entry["stats"] = {f: stats[f] for f in names}
         spec = entry.pop("lock_inputs", None)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pitstop.errors import NotReadyError
+from pitstop.reading import stat_key
 
 # Runs inside the probed interpreter; written to work on Python 2.7 too.
 _PROBE = r"""
@@ -197,7 +197,7 @@ class IdentityCache:
         if not isinstance(stats, dict):
             return None
         for file, key in stats.items():
-            if _stat_key(file) != key:
+            if stat_key(file) != key:
                 return None
         try:
             return _interpreter_from_json(entry["interpreter"])  # type: ignore[arg-type]
@@ -206,14 +206,14 @@ class IdentityCache:
 
     def remember(self, interp: Interpreter, files: list[str]) -> None:
         """Cache ``interp`` keyed by the stat of ``files``."""
-        stats = {f: _stat_key(f) for f in files}
+        stats = {f: stat_key(f) for f in files}
         self._store(interp.path, {"stats": stats, "interpreter": _interpreter_to_json(interp)})
 
     def tool_version(self, path: str, argv: list[str]) -> str:
         """``argv``'s output (e.g. ``uv --version``), cached by ``path``'s stat."""
         key = f"tool:{path}"
         entry = self._load().get(key)
-        stat = _stat_key(path)
+        stat = stat_key(path)
         if entry and entry.get("stat") == stat and isinstance(entry.get("output"), str):
             return str(entry["output"])
         from pitstop.process import run, scrubbed_env
@@ -251,14 +251,6 @@ class IdentityCache:
             )
         except OSError:
             pass  # the cache is an optimisation; a read-only store must not break commands
-
-
-def _stat_key(path: str) -> list[int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def _file_hash(path: str) -> str:

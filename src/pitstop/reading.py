@@ -86,3 +86,14 @@ def _unreadable(name: str, exc: OSError) -> UnreadableFile:
     if exc.errno == errno.ENAMETOOLONG:
         return UnreadableFile(name, "the name is too long")
     return UnreadableFile(name, exc.strerror or str(exc))
+
+
+def stat_key(path: str) -> list[int] | None:
+    """``[size, mtime in ns, inode]`` of ``path``, None when it cannot be stat'ed: what the
+    caches (the fast path, adopted kinds' reports, interpreter identities) record to notice
+    that a file changed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]

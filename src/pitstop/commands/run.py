@@ -26,6 +26,7 @@ def command_for_env(
     unless ``with_report``). ``record_run``: remember a ready env for ``run``'s fast path."""
     from pitstop.commands import context, selected_envs
     from pitstop.kinds import registry
+    from pitstop.kinds.base import command_of
 
     ctx = context(opts, allow_auto=True)
     if opts.all:
@@ -36,7 +37,7 @@ def command_for_env(
     env = envs[0]
     if env.kind != "managed":
         adopted = registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True, remember=True)
-        return ctx, env, registry.command_of(adopted), adopted
+        return ctx, env, command_of(adopted), adopted
     prov = ctx.provisioner()
     ready = prov.ensure(env, build=False)
     command = registry.resolve(ctx.project, env, runtimes=ctx.runtimes)

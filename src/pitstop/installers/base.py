@@ -97,3 +97,12 @@ def scratch(store: Path) -> Iterator[Path]:
         yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def failed(tool: str, what: str, env: EnvSpec, exc: CommandError) -> ProvisionError:
+    """The error for an installer command that failed: what ``tool`` could not do, the end of
+    its output, and the fix."""
+    return ProvisionError(
+        f"{tool} could not {what} for env {env.name!r}:\n{exc.output.strip()[-2000:]}",
+        fix=f"fix the cause above, then run: pitstop setup{env_flag(env.name)}",
+    )

@@ -12,7 +12,7 @@ from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
 from pitstop.identity import Interpreter
 from pitstop.index_options import index_environ
-from pitstop.installers.base import Pending
+from pitstop.installers.base import Pending, failed
 from pitstop.lockfile import LockFile
 from pitstop.output import Reporter
 from pitstop.process import run, scrubbed_env
@@ -191,7 +191,4 @@ class UvInstaller:
             raise self._failed(what, exc) from None
 
     def _failed(self, what: str, exc: CommandError) -> ProvisionError:
-        return ProvisionError(
-            f"uv could not {what} for env {self.env.name!r}:\n{exc.output.strip()[-2000:]}",
-            fix=f"fix the cause above, then run: pitstop setup -e {self.env.name}",
-        )
+        return failed("uv", what, self.env, exc)

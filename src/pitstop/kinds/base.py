@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from pitstop.config import EnvSpec, Project
+from pitstop.errors import NotReadyError
 from pitstop.output import count
 from pitstop.runtime import Runtimes
 
@@ -191,6 +192,31 @@ sys.stdout.write(json.dumps({
     "markers": markers,
 }))
 """
+
+
+def command_of(report: Report) -> PythonCommand:
+    """The command of a valid report; NotReadyError with the report's fix otherwise."""
+    if report.status == "error" or report.command is None:
+        fix = report.fix or "run: pitstop check"
+        raise NotReadyError(
+            f"env {report.env!r} ({report.kind}): {report.message or 'not ready'}",
+            fix=fix if fix.startswith("run: ") else f"run: {fix}",
+        )
+    return report.command
+
+
+class ValidatedKind:
+    """Base of the adopted kinds whose command is what their validation found: ``resolve``
+    is derived from ``validate``, so ``python``, ``run`` and ``check`` give one verdict and
+    one fix for an env."""
+
+    def validate(self, ctx: KindContext) -> Report:
+        """Check the env and describe it (never writes)."""
+        raise NotImplementedError
+
+    def resolve(self, ctx: KindContext) -> PythonCommand:
+        """The command :meth:`validate` found (NotReadyError with its fix otherwise)."""
+        return command_of(self.validate(ctx))
 
 
 def parse_describe(text: str) -> dict[str, object]:

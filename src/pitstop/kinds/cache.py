@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.kinds.base import KindContext, PythonCommand, Report
+from pitstop.reading import stat_key
 
 CACHEABLE = ("system", "venv", "uv", "poetry", "pyenv", "conda")
 SCHEMA = 1
@@ -49,14 +50,6 @@ def _key(ctx: KindContext) -> str:
         env,
     ]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
-
-
-def _stat(path: str) -> list[int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def _files(ctx: KindContext, report: Report) -> list[str] | None:
@@ -100,7 +93,7 @@ def lookup(ctx: KindContext) -> Report | None:
         if data.get("schema") != SCHEMA:
             return None
         for path, recorded in data["stats"].items():
-            if _stat(path) != recorded:
+            if stat_key(path) != recorded:
                 return None
         return _report(data["report"])
     except (OSError, ValueError, KeyError, TypeError):
@@ -114,7 +107,7 @@ def remember(ctx: KindContext, report: Report) -> None:
         return
     from pitstop.fsutil import atomic_write_bytes
 
-    data = {"schema": SCHEMA, "stats": {f: _stat(f) for f in files}, "report": asdict(report)}
+    data = {"schema": SCHEMA, "stats": {f: stat_key(f) for f in files}, "report": asdict(report)}
     try:
         path = _dir() / f"{_key(ctx)}.json"
         path.parent.mkdir(parents=True, exist_ok=True)

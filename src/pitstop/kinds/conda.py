@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from pitstop.errors import PitstopError
-from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error, relative
+from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error, relative
 
 
 def _conda(ctx: KindContext) -> str | None:
@@ -32,17 +32,10 @@ def parse_env_list(text: str) -> list[str]:
     return [str(e) for e in envs]
 
 
-class CondaKind:
+class CondaKind(ValidatedKind):
     """A conda env by ``prefix`` (run directly) or by ``name`` (through ``conda run``)."""
 
     name = "conda"
-
-    def resolve(self, ctx: KindContext) -> PythonCommand:
-        """By prefix: its python. By name: ``conda run --no-capture-output -n NAME python``
-        (through validation: see registry.resolve)."""
-        from pitstop.kinds.registry import command_of
-
-        return command_of(self.validate(ctx))
 
     def _by_prefix(self, ctx: KindContext, prefix: str) -> Report:
         path = ctx.path(prefix)

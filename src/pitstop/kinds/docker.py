@@ -8,7 +8,7 @@ path); it is taken only from the env's own table, never inherited.
 from __future__ import annotations
 
 from pitstop.errors import PitstopError
-from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error
+from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error
 
 # Where to look when the configured python does not start (no shell needed in the image).
 _CANDIDATES = ("python3", "python", "/usr/local/bin/python3", "/usr/bin/python3", "/opt/python/bin/python3")
@@ -25,7 +25,7 @@ def parse_inspect(returncode: int, output: str) -> str:
     return "daemon"
 
 
-class DockerKind:
+class DockerKind(ValidatedKind):
     """A container or image pitstop does not build; it only runs Python in it."""
 
     name = "docker"
@@ -52,12 +52,6 @@ class DockerKind:
         if what == "container":
             return (docker, "exec", "-i", name)
         return (docker, "run", "--rm", "-i", name)
-
-    def resolve(self, ctx: KindContext) -> PythonCommand:
-        """The command (through validation: see registry.resolve)."""
-        from pitstop.kinds.registry import command_of
-
-        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
         """docker present, daemon reachable, container running (image present), python starts."""

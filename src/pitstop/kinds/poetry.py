@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.errors import PitstopError
-from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error, relative
+from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error, relative
 from pitstop.kinds.venv import venv_python
 
 
@@ -91,7 +91,7 @@ def env_problem(
     return "the poetry env does not match poetry.lock: " + "; ".join(missing[:3]) + more
 
 
-class PoetryKind:
+class PoetryKind(ValidatedKind):
     """poetry owns the env; pitstop finds, checks and runs it."""
 
     name = "poetry"
@@ -140,12 +140,6 @@ class PoetryKind:
             return None
         lines = [line.strip() for line in (proc.stdout or "").splitlines() if line.strip()]
         return next((line for line in lines if "lock" in line.lower()), lines[-1] if lines else "failed")
-
-    def resolve(self, ctx: KindContext) -> PythonCommand:
-        """The poetry env's interpreter (through validation: see registry.resolve)."""
-        from pitstop.kinds.registry import command_of
-
-        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
         """poetry.lock present and fresh, env found and holding what the lock pins."""

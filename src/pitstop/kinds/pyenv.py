@@ -12,14 +12,14 @@ import os
 import re
 
 from pitstop.errors import NotReadyError
-from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error
+from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error
 
 
 def _key(version: str) -> list[int]:
     return [int(p) if p.isdigit() else -1 for p in re.split(r"[.-]", version)]
 
 
-class PyenvKind:
+class PyenvKind(ValidatedKind):
     """A pyenv version named by ``python`` (``3.12`` picks the highest installed 3.12.x)."""
 
     name = "pyenv"
@@ -65,12 +65,6 @@ class PyenvKind:
         found = [self._one(ctx, v, installed) for v in versions]
         missing = [v for v, path in zip(versions, found, strict=True) if path is None]
         return (found[0] if not missing else None), missing, installed
-
-    def resolve(self, ctx: KindContext) -> PythonCommand:
-        """The version's interpreter (through validation: see registry.resolve)."""
-        from pitstop.kinds.registry import command_of
-
-        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
         """Lists the installed versions when a requested one is missing."""

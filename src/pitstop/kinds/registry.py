@@ -9,8 +9,8 @@ from importlib import import_module
 from typing import cast
 
 from pitstop.config import DEFAULT_ENV, EnvSpec, Project, Settings
-from pitstop.errors import ConfigError, NotReadyError, PitstopError
-from pitstop.kinds.base import Kind, KindContext, PythonCommand, Report
+from pitstop.errors import ConfigError, PitstopError
+from pitstop.kinds.base import Kind, KindContext, PythonCommand, Report, command_of
 from pitstop.runtime import Runtimes
 
 # Imported lazily: a command touches only the kinds it uses.
@@ -121,17 +121,6 @@ def resolve(project: Project, spec: EnvSpec, *, runtimes: Runtimes) -> PythonCom
         return get("managed").resolve(ctx)
     report = validate(project, spec, runtimes=runtimes, raise_config=True)
     return command_of(report)
-
-
-def command_of(report: Report) -> PythonCommand:
-    """The command of a valid report; NotReadyError with the report's fix otherwise."""
-    if report.status == "error" or report.command is None:
-        fix = report.fix or "run: pitstop check"
-        raise NotReadyError(
-            f"env {report.env!r} ({report.kind}): {report.message or 'not ready'}",
-            fix=fix if fix.startswith("run: ") else f"run: {fix}",
-        )
-    return report.command
 
 
 def validate(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 
 from pitstop.errors import ConfigError, NotReadyError, PitstopError
-from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error
+from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error
 from pitstop.python_request import parse_request
 
 
-class SystemKind:
+class SystemKind(ValidatedKind):
     """``python`` (absolute path or version request), else the first real python3 on PATH."""
 
     name = "system"
@@ -32,12 +32,6 @@ class SystemKind:
             if cand.source == "PATH":
                 return cand.path
         raise NotReadyError("no python3 found on PATH", fix='install Python 3 or set python = "/abs/path"')
-
-    def resolve(self, ctx: KindContext) -> PythonCommand:
-        """The interpreter itself (through validation: see registry.resolve)."""
-        from pitstop.kinds.registry import command_of
-
-        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
         """Runs it; PEP 668 is noted as read-only."""

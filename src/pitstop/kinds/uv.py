@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 
 from pitstop.errors import PitstopError
-from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error, relative
+from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error, relative
 from pitstop.kinds.venv import venv_python
 
 
-class UvKind:
+class UvKind(ValidatedKind):
     """uv owns the env; pitstop only finds, checks and runs it."""
 
     name = "uv"
@@ -40,12 +40,6 @@ class UvKind:
             return find_uv()
         except PitstopError:
             return None
-
-    def resolve(self, ctx: KindContext) -> PythonCommand:
-        """The project env's python (through validation: see registry.resolve)."""
-        from pitstop.kinds.registry import command_of
-
-        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
         """uv.lock present, uv installed, env created and in sync with the lock."""

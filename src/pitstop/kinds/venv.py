@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from pitstop.kinds.base import KindContext, PythonCommand, Report, describe, error, relative
+from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error, relative
 
 
 def venv_python(path: Path) -> Path:
@@ -29,7 +29,7 @@ def read_pyvenv_home(path: Path) -> str | None:
     return None
 
 
-class VenvKind:
+class VenvKind(ValidatedKind):
     """A venv pitstop does not own."""
 
     name = "venv"
@@ -42,12 +42,6 @@ class VenvKind:
             if (ctx.project.root / name / "pyvenv.cfg").is_file():
                 return ctx.project.root / name
         return ctx.project.root / ".venv"
-
-    def resolve(self, ctx: KindContext) -> PythonCommand:
-        """``<path>/bin/python`` (through validation: see registry.resolve)."""
-        from pitstop.kinds.registry import command_of
-
-        return command_of(self.validate(ctx))
 
     def validate(self, ctx: KindContext) -> Report:
         """Missing dir, dangling base interpreter, or a python that does not start."""
