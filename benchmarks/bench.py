@@ -184,10 +184,14 @@ class Bench:
         )
 
     # -- projects ----------------------------------------------------------------------
-    def pitstop_project(self, name: str, requirements: list[str], extra: str = "") -> Path:
+    def pitstop_project(
+        self, name: str, requirements: list[str], extra: str = "", *, sources: str | None = None
+    ) -> Path:
+        """A project set up with pitstop; ``sources``: its index settings (default: the
+        benchmark's index, if any)."""
         root = self.work / name
         root.mkdir()
-        index = f'index-url = "{self.index}"\n' if self.index else ""
+        index = sources if sources is not None else f'index-url = "{self.index}"\n' if self.index else ""
         (root / "pyproject.toml").write_text(
             f'[project]\nname = "{name}"\nversion = "0.1"\n\n'
             f'[tool.pitstop]\npython = "{self.python}"\n{index}'
@@ -389,15 +393,8 @@ def swap_row(bench: Bench) -> list[Row]:
         build_wheel(wheels, name, "1.0", extra_files=files)
     stores = []
     for count in (500, 5):
-        root = bench.work / f"swap-{count}"
-        root.mkdir()
-        (root / "pyproject.toml").write_text(
-            f'[project]\nname = "swap{count}"\nversion = "0.1"\n\n[tool.pitstop]\n'
-            f'python = "{bench.python}"\nfind-links = ["../swap-wheels"]\nno-index = true\n'
-            f"requirements = {json.dumps(names[:count])}\n",
-            encoding="utf-8",
-        )
-        bench.run([str(bench.pip_bin / "pitstop"), "-q", "setup"], root)
+        sources = 'find-links = ["../swap-wheels"]\nno-index = true\n'
+        root = bench.pitstop_project(f"swap-{count}", names[:count], sources=sources)
         stores.append(root / ".pitstop" / "default")
     print("  swap: 500 vs 5 packages ...", file=sys.stderr)
     proc = subprocess.run(

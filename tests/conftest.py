@@ -127,20 +127,38 @@ def cli(
     return call
 
 
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+}
+
+
+def git(root: Path, *argv: str) -> None:
+    """Run git in ``root`` with a fixed identity (never the user's configuration)."""
+    env = {**os.environ, **GIT_IDENTITY}
+    subprocess.run(["git", *argv], cwd=root, env=env, check=True, capture_output=True)
+
+
 @pytest.fixture
 def git_repo() -> Callable[[Path], None]:
     """Turn a directory into a git repository with a first commit."""
 
     def init(path: Path) -> None:
-        env = {
-            **os.environ,
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.invalid",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        }
-        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True, env=env)
-        subprocess.run(["git", "add", "-A"], cwd=path, check=True, env=env)
-        subprocess.run(["git", "commit", "-qm", "init"], cwd=path, check=True, env=env)
+        git(path, "init", "-q", "-b", "main")
+        git(path, "add", "-A")
+        git(path, "commit", "-qm", "init")
 
     return init
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory first on PATH for the fakes of tests/fakes.py (``install_fake``): they log
+    to ``FAKE_LOG`` and run ``FAKE_PYTHON`` where they start a Python."""
+    bindir = tmp_path / "fake-bin"
+    monkeypatch.setenv("FAKE_LOG", str(tmp_path / "fake.log"))
+    monkeypatch.setenv("FAKE_PYTHON", pyenv_python("3.12"))
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    return bindir

@@ -76,3 +76,17 @@ def stray(root: Path, env: str = "default") -> list[str]:
     return sorted(
         p.name for p in store(root, env).iterdir() if p.name in names or p.name.startswith(".trash-")
     )
+
+
+def run_prefix(directory: Path) -> str:
+    """``sys.prefix`` of the Python ``pitstop run`` starts from ``directory`` (a real process:
+    the project is found from its working directory)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pitstop", "run", "--", "python", "-c", "import sys; print(sys.prefix)"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()

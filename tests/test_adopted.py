@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import ProjectFactory, pyenv_python
 from tests.fakes import install_fake
-from tests.helpers import PY, pitstop_process, store
+from tests.helpers import PY, pitstop_process, run_prefix, store
 
 Cli = Callable[..., tuple[int, str, str]]
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +57,23 @@ def fix_of(out: str) -> str:
 
 def sh(argv: list[str], cwd: Path | None = None, **env: str) -> None:
     subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env={**os.environ, **env})
+
+
+def pip_install(venv: Path, wheels: Path, *requirements: str) -> None:
+    """Install from the local wheels into a venv by hand, as a user would with pip."""
+    sh(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-index",
+            "-f",
+            str(wheels),
+            *requirements,
+        ]
+    )
 
 
 # -- uv: lock vs env, as uv sync --locked --check decides --------------------------------
@@ -107,15 +124,7 @@ def test_run_in_a_subdirectory_of_a_uv_project_uses_its_env(uv_project: Path) ->
     """Item 2: from uvproj/src/pkg/ pitstop finds the uv project (not pitstop's own venv)."""
     inner = uv_project / "src" / "pkg"
     inner.mkdir(parents=True)
-    proc = subprocess.run(
-        [sys.executable, "-m", "pitstop", "run", "--", "python", "-c", "import sys; print(sys.prefix)"],
-        cwd=inner,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == str(uv_project / ".venv")
+    assert run_prefix(inner) == str(uv_project / ".venv")
 
 
 def test_uv_project_environment_is_honoured(
@@ -147,15 +156,6 @@ def test_project_dir_is_relative_to_the_project_root(uv_project: Path, tmp_path:
 
 
 # -- settings a kind does not use are not inherited --------------------------------------
-@pytest.fixture
-def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bindir = tmp_path / "fake-bin"
-    monkeypatch.setenv("FAKE_LOG", str(tmp_path / "fake.log"))
-    monkeypatch.setenv("FAKE_PYTHON", pyenv_python("3.12"))
-    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    return bindir
-
-
 def test_top_level_python_never_becomes_a_docker_command(tmp_path: Path, cli: Cli, fake_bin: Path) -> None:
     """Items 3 and 4: python = "3.12" stays the managed request; docker runs python3."""
     install_fake(fake_bin, "docker", sys.executable)
@@ -505,19 +505,7 @@ def test_poetry_in_project_venv_without_poetry(
     assert (check, python, run) == (1, 1, 1)
     assert "does not match poetry.lock: gamma 1.0 is missing" in out and fix_of(out) == "poetry install"
     # What `poetry install` would do (poetry itself is tested with the index in test_kinds).
-    sh(
-        [
-            str(root / ".venv" / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-index",
-            "-f",
-            str(wheels),
-            "gamma==1.0",
-        ]
-    )
+    pip_install(root / ".venv", wheels, "gamma==1.0")
     check, python, run, out = verdicts(cli, root)
     assert (check, python, run) == (0, 0, 0)
     assert "poetry is not installed: poetry.lock was not checked against pyproject.toml" in out
@@ -722,19 +710,7 @@ def test_a_ready_local_env_is_remembered_until_a_deciding_file_changes(
     entry.write_text(json.dumps(data))
     assert "CPython 3.12.99" in cli("check", cwd=root)[1]
     # A package installed by hand changes site-packages: the env is validated again.
-    sh(
-        [
-            str(root / ".venv" / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-index",
-            "-f",
-            str(wheels),
-            "gamma",
-        ]
-    )
+    pip_install(root / ".venv", wheels, "gamma")
     out = cli("check", cwd=root)[1]
     assert "3.12.99" not in out and "CPython 3.12." in out
     # Containers are never cached (their state is not in files).

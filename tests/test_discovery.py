@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from pitstop import config_load, discovery, fastpath
 from tests.conftest import pyenv_python
+from tests.helpers import run_prefix
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -106,15 +106,7 @@ def test_run_from_a_subdirectory_finds_the_venv_project(tmp_path: Path) -> None:
     subprocess.run([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
     inner = root / "src" / "pkg"
     inner.mkdir(parents=True)
-    proc = subprocess.run(
-        [sys.executable, "-m", "pitstop", "run", "--", "python", "-c", "import sys; print(sys.prefix)"],
-        cwd=inner,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == str(root / ".venv")
+    assert run_prefix(inner) == str(root / ".venv")
 
 
 def test_project_option_accepts_a_directory_without_pitstop_config(tmp_path: Path, cli: Cli) -> None:

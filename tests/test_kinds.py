@@ -189,15 +189,6 @@ def test_pitstop_python_overrides_system(tmp_path: Path, cli: Cli, monkeypatch: 
 
 
 # -- docker (fake) ------------------------------------------------------------------------
-@pytest.fixture
-def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bindir = tmp_path / "fake-bin"
-    monkeypatch.setenv("FAKE_LOG", str(tmp_path / "fake.log"))
-    monkeypatch.setenv("FAKE_PYTHON", pyenv_python("3.12"))
-    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    return bindir
-
-
 def fake_calls(tmp_path: Path) -> list[list[str]]:
     log = tmp_path / "fake.log"
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []

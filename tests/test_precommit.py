@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ProjectFactory
+from tests.conftest import GIT_IDENTITY, ProjectFactory, git
 from tests.helpers import PY
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,19 +40,6 @@ def pre_commit(root: Path, home: Path, *argv: str) -> subprocess.CompletedProces
         timeout=900,
         check=False,
     )
-
-
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.invalid",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.invalid",
-}
-
-
-def git(root: Path, *argv: str) -> None:
-    env = {**os.environ, **GIT_IDENTITY}
-    subprocess.run(["git", *argv], cwd=root, env=env, check=True, capture_output=True)
 
 
 @pytest.fixture
