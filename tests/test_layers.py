@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
             "pitstop.api",
             "pitstop.nox",
             "pitstop._nox_session",
+            "pitstop._nox_target",
             "pitstop.session",
             "pitstop.fastpath",
             "pitstop._testing.__main__",

@@ -25,7 +25,8 @@ from typing import Any
 
 import nox
 
-from pitstop._nox_session import NoxfileError, PitstopSession, Target, registered_ready_made, render_for_nox
+from pitstop._nox_session import PitstopSession
+from pitstop._nox_target import NoxfileError, Target, registered_ready_made, render_for_nox
 
 __all__ = ["session"]  # plus the ready-made check, lock and setup (see __getattr__)
 
