@@ -48,10 +48,25 @@ def build_sdist(directory: Path, sentinel: Path) -> Path:
     return path
 
 
+_FOREIGN_WHEEL = (
+    '{ name = "alpha-2.0-cp27-cp27m-win32.whl", path = "../wheels/alpha-2.0-cp27-cp27m-win32.whl", '
+    'hashes = { sha256 = "' + "0" * 64 + '" } }'
+)
+
+
 @pytest.mark.parametrize("installer", ["uv", "pip"])
-def test_allow_build_false_refuses_an_sdist_at_install(
-    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, installer: str
+@pytest.mark.parametrize("shape", ["sdist-only", "foreign-wheel-and-sdist"])
+def test_allow_build_false_refuses_an_sdist(
+    make_project: ProjectFactory,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    installer: str,
+    shape: str,
 ) -> None:
+    """Only an sdist: the lock verifier refuses it (exit 1, re-lock). A wheel for another
+    platform plus the sdist passes the verifier (the lock may serve other platforms), and
+    the installer refuses to build the sdist here (uv --no-build, pip --only-binary)."""
     root = make_project(
         f'requirements = ["beta"]\nallow-build = false\ninstaller = "{installer}"\n', python=PY
     )
@@ -59,9 +74,11 @@ def test_allow_build_false_refuses_an_sdist_at_install(
     sentinel = tmp_path / "backend-ran"
     sdist = build_sdist(root.parent / "wheels", sentinel)
     digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    entry = f'sdist = {{ name = "alpha-2.0.tar.gz", path = "../wheels/alpha-2.0.tar.gz", hashes = {{ sha256 = "{digest}" }} }}'
+    if shape == "foreign-wheel-and-sdist":
+        entry = f"wheels = [\n    {_FOREIGN_WHEEL},\n]\n{entry}"
 
     def to_sdist(body: str) -> str:  # alpha's wheel entry becomes the sdist, hash-pinned
-        entry = f'sdist = {{ name = "alpha-2.0.tar.gz", path = "../wheels/alpha-2.0.tar.gz", hashes = {{ sha256 = "{digest}" }} }}'
         out, count = _ALPHA_WHEELS.subn(entry, body)
         assert count == 1, body
         return out
@@ -69,8 +86,14 @@ def test_allow_build_false_refuses_an_sdist_at_install(
     forge(root / "pylock.toml", to_sdist)
     monkeypatch.setenv("CI", "true")
     code, _, err = cli("setup", cwd=root)
-    assert code in (1, 3), err  # refused (verifier or installer), never installed
-    assert "Traceback" not in err and "run: pitstop" in err
+    if shape == "sdist-only":
+        assert code == 1, err
+        assert "only an sdist" in err and "allow-build = false" in err
+        assert err.rstrip().splitlines()[-1].startswith("run: pitstop lock")
+    else:
+        assert code == 3, err  # the installer's refusal
+        assert "run: pitstop setup" in err
+    assert "Traceback" not in err
     assert not sentinel.exists(), "allow-build = false, yet the sdist's build backend ran"
     assert not (store(root) / "venv").exists() and not (store(root) / "venv.new").exists()
 

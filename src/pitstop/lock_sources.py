@@ -39,6 +39,8 @@ class Trusted:
     default_index: bool
     install_project: bool
     project_name: str | None
+    #: ``allow-build``: false refuses a package the lock offers only as an sdist.
+    allow_build: bool = True
 
 
 def trusted(
@@ -51,6 +53,7 @@ def trusted(
     no_index: bool,
     install_project: bool,
     project_name: str | None,
+    allow_build: bool = True,
 ) -> Trusted:
     """The trusted sources of one env, from its settings (credentials are ignored)."""
     from pitstop.requirements import redact_url
@@ -76,6 +79,7 @@ def trusted(
         default_index=not no_index and not index_url,
         install_project=install_project,
         project_name=project_name,
+        allow_build=allow_build,
     )
 
 
@@ -163,6 +167,8 @@ def check_sources(
         entries += value if isinstance(value, list) else [value] if value is not None else []
     if not entries:
         raise fail(lock, f"{label}: no file to install (no wheels, sdist or archive)")
+    if not trust.allow_build and package.get("sdist") is not None and not package.get("wheels"):
+        raise fail(lock, f"{label}: only an sdist, which would be built, and allow-build = false")
     for entry in entries:
         _check_file(entry, label=label, lock=lock, trust=trust, direct=direct)
 

@@ -195,6 +195,7 @@ def before_install(
             no_index=settings.no_index,
             install_project=inputs.install_project,
             project_name=_project_name(project),
+            allow_build=settings.allow_build,
         ),
         requirements=inputs.requirements,
         markers=markers,
