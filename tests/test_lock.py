@@ -15,6 +15,7 @@ from pitstop import _toml
 from pitstop.errors import NotReadyError
 from pitstop.uvbin import find_uv
 from tests.conftest import ProjectFactory, pyenv_python
+from tests.helpers import BUILD_SYSTEM, with_backend
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -238,9 +239,9 @@ def test_install_project_is_locked_as_a_relative_editable(
     root = make_project(
         "install-project = true\n",
         python="3.12",
-        project='dependencies = ["alpha<2"]\n[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+        project='dependencies = ["alpha<2"]\n' + BUILD_SYSTEM,
     )
-    (root / "backend.py").write_text(_BACKEND)
+    with_backend(root)
     code, _, err = cli("lock", cwd=root)
     assert code == 0, err
     text = (root / "pylock.toml").read_text()
@@ -263,50 +264,6 @@ def test_uv_warnings_are_extracted_once_without_colour() -> None:
     output = 'lock-version = "1.0"\n\x1b[33mwarning\x1b[0m: \x1b[1mx\x1b[0m\nwarning: y\nwarning: y\nResolved 1 package\n'
     assert uv_warnings(output) == ["x", "y"]
     assert uv_warnings("Resolved 3 packages in 2ms\n") == []
-
-
-# A tiny in-tree PEP 517/660 backend so the editable build needs no index.
-_BACKEND = """
-import base64, hashlib, os, zipfile
-
-def _meta(name="proj", version="0.1"):
-    return f"Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\nRequires-Dist: alpha<2\\n"
-
-def get_requires_for_build_editable(config_settings=None):
-    return []
-
-def get_requires_for_build_wheel(config_settings=None):
-    return []
-
-def prepare_metadata_for_build_editable(directory, config_settings=None):
-    d = os.path.join(directory, "proj-0.1.dist-info")
-    os.makedirs(d, exist_ok=True)
-    open(os.path.join(d, "METADATA"), "w").write(_meta())
-    return "proj-0.1.dist-info"
-
-prepare_metadata_for_build_wheel = prepare_metadata_for_build_editable
-
-def _wheel(directory):
-    name = "proj-0.1-py3-none-any.whl"
-    files = {"proj.pth": os.path.dirname(os.path.abspath(__file__)) + "\\n",
-             "proj-0.1.dist-info/METADATA": _meta(),
-             "proj-0.1.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
-    rec = []
-    with zipfile.ZipFile(os.path.join(directory, name), "w") as z:
-        for k, v in files.items():
-            z.writestr(k, v)
-            h = base64.urlsafe_b64encode(hashlib.sha256(v.encode()).digest()).rstrip(b"=").decode()
-            rec.append(f"{k},sha256={h},{len(v)}")
-        rec.append("proj-0.1.dist-info/RECORD,,")
-        z.writestr("proj-0.1.dist-info/RECORD", "\\n".join(rec) + "\\n")
-    return name
-
-def build_editable(directory, config_settings=None, metadata_directory=None):
-    return _wheel(directory)
-
-def build_wheel(directory, config_settings=None, metadata_directory=None):
-    return _wheel(directory)
-"""
 
 
 @pytest.mark.index

@@ -16,7 +16,17 @@ import pytest
 
 import pitstop
 from tests.conftest import ProjectFactory, pyenv_python
-from tests.helpers import PY, env_python, generation, installed_version, pitstop_argv, store, stray
+from tests.helpers import (
+    BUILD_SYSTEM,
+    PY,
+    env_python,
+    generation,
+    installed_version,
+    pitstop_argv,
+    store,
+    stray,
+    with_backend,
+)
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -370,14 +380,12 @@ def test_an_env_with_no_requirements(make_project: ProjectFactory, cli: Cli) -> 
 def test_install_project_is_editable_and_the_rest_hash_checked(
     make_project: ProjectFactory, cli: Cli
 ) -> None:
-    from tests.test_lock import _BACKEND
-
     root = make_project(
         "install-project = true\n",
         python=PY,
-        project='dependencies = ["alpha<2"]\n[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+        project='dependencies = ["alpha<2"]\n' + BUILD_SYSTEM,
     )
-    (root / "backend.py").write_text(_BACKEND)
+    with_backend(root)
     (root / "proj_mod.py").write_text("VALUE = 1\n")
     code, _, err = cli("setup", cwd=root)
     assert code == 0, err
@@ -391,15 +399,12 @@ def test_install_project_is_editable_and_the_rest_hash_checked(
 
 def test_requirements_file_with_editable_self_and_extra(make_project: ProjectFactory, cli: Cli) -> None:
     """`-e .[fast]` in requirements.txt installs this project editable with the extra's deps."""
-    from tests.test_lock import _BACKEND
-
     root = make_project(
         'requirements-files = ["requirements.txt"]\n',
         python=PY,
-        project='[project.optional-dependencies]\nfast = ["gamma"]\n'
-        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+        project='[project.optional-dependencies]\nfast = ["gamma"]\n' + BUILD_SYSTEM,
     )
-    (root / "backend.py").write_text(_BACKEND)
+    with_backend(root)
     (root / "proj_mod.py").write_text("VALUE = 1\n")
     (root / "requirements.txt").write_text("-e .[fast]\nbeta\n")
     code, _, err = cli("setup", cwd=root)
@@ -416,14 +421,13 @@ def test_sync_copy_without_the_project_is_a_valid_absolute_lock(
 
     from pitstop import lockfile
     from pitstop.installers.uv import without_directories
-    from tests.test_lock import _BACKEND
 
     root = make_project(
         'install-project = true\nrequirements = ["beta"]\n',
         python=PY,
-        project='[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+        project=BUILD_SYSTEM,
     )
-    (root / "backend.py").write_text(_BACKEND)
+    with_backend(root)
     assert cli("lock", cwd=root)[0] == 0
     copy = without_directories(lockfile.read(root / "pylock.toml"), tmp_path)
     data = lockfile.read(copy).data

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory, pyenv_python
-from tests.helpers import PY, generation, installed_version, store
+from tests.helpers import BUILD_SYSTEM, PY, generation, installed_version, store, with_backend
 from tests.test_lockverify import forge
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -105,14 +105,13 @@ def test_pip_installer_installs_the_project_editable_without_building_others(
     """installer = "pip" with install-project: the lock is installed hash-checked, the project
     editable (no deps) afterwards; allow-build = false keeps pip to wheels for the rest."""
     from tests.helpers import env_python
-    from tests.test_lock import _BACKEND
 
     root = make_project(
         'install-project = true\ninstaller = "pip"\nallow-build = false\n',
         python=PY,
-        project='dependencies = ["alpha<2"]\n[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+        project='dependencies = ["alpha<2"]\n' + BUILD_SYSTEM,
     )
-    (root / "backend.py").write_text(_BACKEND)
+    with_backend(root)
     (root / "proj_mod.py").write_text("VALUE = 1\n")
     code, _, err = cli("setup", cwd=root)
     assert code == 0, err

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from pitstop.config import ADOPTED_KEYS, SETTING_KEYS, SOURCE_KEYS
 from pitstop.errors import PitstopError
+from pitstop.lock_sources import Trusted
 
 EXAMPLES = int(os.environ.get("PITSTOP_FUZZ_EXAMPLES", "60"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -168,7 +169,6 @@ _package = st.fixed_dictionaries(
 def test_lock_verifier_on_any_packages(packages: list[dict[str, object]], requirements: list[str]) -> None:
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from pitstop.lock_sources import trusted
     from pitstop.lockverify import verify_lock
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -180,16 +180,7 @@ def test_lock_verifier_on_any_packages(packages: list[dict[str, object]], requir
             except InvalidRequirement:
                 continue
             valid.append(text)
-        trust = trusted(
-            project=root,
-            lock_dir=root,
-            index_url="https://example.invalid/simple",
-            extra_index_urls=(),
-            find_links=("wheels",),
-            no_index=False,
-            install_project=True,
-            project_name="p",
-        )
+        trust = _fuzz_trust(root, install_project=True)
         error: PitstopError | None = None
         try:
             verify_lock(
@@ -211,6 +202,23 @@ def test_lock_verifier_on_any_packages(packages: list[dict[str, object]], requir
 
 
 _MARKERS = {"python_version": "3.12", "sys_platform": "linux", "python_full_version": "3.12.1"}
+
+
+def _fuzz_trust(root: Path, *, install_project: bool) -> Trusted:
+    """What the fuzzed locks may point at: one index, a local find-links directory, and the
+    project ``p`` itself."""
+    from pitstop.lock_sources import trusted
+
+    return trusted(
+        project=root,
+        lock_dir=root,
+        index_url="https://example.invalid/simple",
+        extra_index_urls=(),
+        find_links=("wheels",),
+        no_index=False,
+        install_project=install_project,
+        project_name="p",
+    )
 
 
 def _assert_trustworthy(
@@ -381,7 +389,6 @@ def test_lock_verifier_accepts_only_what_the_security_model_allows(
 ) -> None:
     from packaging.utils import InvalidName, canonicalize_name
 
-    from pitstop.lock_sources import trusted
     from pitstop.lockverify import verify_lock
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -396,16 +403,7 @@ def test_lock_verifier_accepts_only_what_the_security_model_allows(
                 )
             except InvalidName:
                 continue
-        trust = trusted(
-            project=root,
-            lock_dir=root,
-            index_url="https://example.invalid/simple",
-            extra_index_urls=(),
-            find_links=("wheels",),
-            no_index=False,
-            install_project=install_project,
-            project_name="p",
-        )
+        trust = _fuzz_trust(root, install_project=install_project)
         error: PitstopError | None = None
         try:
             verify_lock(
