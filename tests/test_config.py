@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Literal, get_args
 
 import pytest
 
@@ -248,3 +250,20 @@ def test_a_third_party_kind_key_holds_what_a_kind_can_declare(tmp_path: Path) ->
     write(tmp_path, "[tool.pitstop]\nkind = 'lxc'\nmachine = { a = 1 }\n")
     with pytest.raises(ConfigError, match="machine must be a string, true or false, an integer or a list"):
         config_load.load(tmp_path)
+
+
+@dataclass(frozen=True)
+class _Record:
+    a_b: Literal["x", "y"] = "x"
+    c: tuple[str, ...] = ()
+    d: int | None = None
+    e: tuple[tuple[str, str], ...] = field(default=(), metadata={"toml": dict})
+
+
+def test_the_key_tables_are_derived_from_the_records() -> None:
+    """One schema: a field added to Settings or Sources is a config key with its type (and a
+    Literal field's values are its choices), not a second table to keep in step."""
+    assert [k.replace("-", "_") for k in config.SETTING_KEYS] == [f.name for f in fields(config.Settings)]
+    assert [k.replace("-", "_") for k in config.SOURCE_KEYS] == [f.name for f in fields(config.Sources)]
+    assert config.CHOICES["auto-install"] == get_args(config.AutoInstall)
+    assert config._schema(_Record) == ({"a-b": str, "c": list, "d": int, "e": dict}, {"a-b": ("x", "y")})

@@ -12,9 +12,10 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, cast, get_args, get_origin, get_type_hints
 
 from pitstop.errors import ConfigError
 
@@ -23,29 +24,6 @@ ENV_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 DEFAULT_ENV = "default"
 KINDS = ("managed", "system", "venv", "uv", "poetry", "pyenv", "conda", "docker", "auto")
 
-# Settings are inherited by named envs; requirement sources are not (SPEC §2).
-SETTING_KEYS = {
-    "python": str,
-    "auto-install": str,
-    "installer": str,
-    "location": str,
-    "index-url": str,
-    "extra-index-urls": list,
-    "find-links": list,
-    "no-index": bool,
-    "allow-build": bool,
-    "keep-previous": bool,
-    "lock-runtime": str,
-    "environments": list,
-}
-SOURCE_KEYS = {
-    "requirements": list,
-    "requirements-files": list,
-    "dependency-groups": list,
-    "extras": list,
-    "install-project": bool,
-    "libraries": dict,
-}
 # Keys of adopted kinds (SPEC §6); third-party kinds may use any of these.
 ADOPTED_KEYS = {
     "path": str,
@@ -58,13 +36,10 @@ ADOPTED_KEYS = {
 # Kinds whose ``python`` is an interpreter request; docker's is a command inside the
 # container, and uv, venv, poetry and conda envs take their interpreter from their own tool.
 PYTHON_REQUEST_KINDS = ("managed", "system", "pyenv", "auto")
-CHOICES = {
-    "auto-install": ("dev", "always", "never"),
-    "installer": ("uv", "pip"),
-    "lock-runtime": ("any", "exact"),
-}
 
 Installer = Literal["uv", "pip"]
+AutoInstall = Literal["dev", "always", "never"]
+LockRuntime = Literal["any", "exact"]
 #: What a third-party kind's own key may hold (a TOML list of strings is kept as a tuple).
 ThirdPartyValue = str | bool | int | tuple[str, ...]
 
@@ -74,7 +49,7 @@ class Settings:
     """Inherited settings of one env."""
 
     python: str | None = None
-    auto_install: str = "dev"
+    auto_install: AutoInstall = "dev"
     installer: Installer = "uv"
     location: str = ".pitstop"
     index_url: str | None = None
@@ -83,7 +58,7 @@ class Settings:
     no_index: bool = False
     allow_build: bool = True
     keep_previous: bool = True
-    lock_runtime: str = "any"
+    lock_runtime: LockRuntime = "any"
     environments: tuple[str, ...] = ()
 
 
@@ -96,7 +71,40 @@ class Sources:
     dependency_groups: tuple[str, ...] = ()
     extras: tuple[str, ...] = ()
     install_project: bool = False
-    libraries: tuple[tuple[str, Any], ...] = ()
+    #: A table in TOML (import name -> requirement), kept as sorted pairs.
+    libraries: tuple[tuple[str, Any], ...] = field(default=(), metadata={"toml": dict})
+
+
+def _toml_type(hint: Any) -> type:
+    """The TOML type a record field is written as: a Literal or ``str | None`` is a string, a
+    ``tuple[str, ...]`` a list of strings."""
+    origin = get_origin(hint)
+    if origin is Literal:
+        return str
+    if origin in (Union, UnionType):
+        return _toml_type(next(a for a in get_args(hint) if a is not type(None)))
+    if origin is tuple:
+        return list
+    return cast(type, hint)
+
+
+def _schema(record: type) -> tuple[dict[str, type], dict[str, tuple[str, ...]]]:
+    """(key -> TOML type, key -> allowed values) of a record's fields, keys spelled as in
+    TOML (``auto-install`` for ``auto_install``): the key tables are derived from the records."""
+    hints = get_type_hints(record)
+    keys: dict[str, type] = {}
+    choices: dict[str, tuple[str, ...]] = {}
+    for f in fields(record):
+        key = f.name.replace("_", "-")
+        keys[key] = f.metadata.get("toml") or _toml_type(hints[f.name])
+        if get_origin(hints[f.name]) is Literal:
+            choices[key] = get_args(hints[f.name])
+    return keys, choices
+
+
+# Settings are inherited by named envs; requirement sources are not (SPEC §2).
+SETTING_KEYS, CHOICES = _schema(Settings)
+SOURCE_KEYS, _ = _schema(Sources)
 
 
 @dataclass(frozen=True, slots=True)
