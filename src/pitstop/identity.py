@@ -16,25 +16,17 @@ from pathlib import Path
 from pitstop.errors import NotReadyError
 from pitstop.reading import stat_key
 
-# Runs inside the probed interpreter; written to work on Python 2.7 too.
-_PROBE = r"""
-import json, os, platform, sys, sysconfig
-cv = sysconfig.get_config_var
-lib = None
-if cv("Py_ENABLE_SHARED"):
-    for d in (cv("LIBDIR"), os.path.dirname(sys.executable)):
-        p = os.path.join(d or "", cv("LDLIBRARY") or "")
-        if d and cv("LDLIBRARY") and os.path.isfile(p):
-            lib = os.path.realpath(p)
-            break
-base = getattr(sys, "base_prefix", getattr(sys, "real_prefix", sys.prefix))
+#: Python text, run inside a probed interpreter (any version from 2.7 on, after ``import os,
+#: platform, sys``), that sets ``markers``: its PEP 508 marker environment. The identity probe
+#: here and the adopted kinds' probe (``kinds.base.PROBE``) both run it.
+MARKERS_CODE = r"""
 impl = getattr(sys, "implementation", None)
 iv = impl.version if impl is not None else sys.version_info
 iver = "%d.%d.%d" % (iv[0], iv[1], iv[2])
 if iv[3] != "final":
     iver += iv[3][0] + str(iv[4])
 markers = {
-    "implementation_name": impl.name if impl is not None else "cpython",
+    "implementation_name": impl.name if impl is not None else platform.python_implementation().lower(),
     "implementation_version": iver,
     "os_name": os.name,
     "platform_machine": platform.machine(),
@@ -46,6 +38,24 @@ markers = {
     "python_version": ".".join(platform.python_version_tuple()[:2]),
     "sys_platform": sys.platform,
 }
+"""
+
+# Runs inside the probed interpreter; written to work on Python 2.7 too.
+_PROBE = (
+    r"""
+import json, os, platform, sys, sysconfig
+cv = sysconfig.get_config_var
+lib = None
+if cv("Py_ENABLE_SHARED"):
+    for d in (cv("LIBDIR"), os.path.dirname(sys.executable)):
+        p = os.path.join(d or "", cv("LDLIBRARY") or "")
+        if d and cv("LDLIBRARY") and os.path.isfile(p):
+            lib = os.path.realpath(p)
+            break
+base = getattr(sys, "base_prefix", getattr(sys, "real_prefix", sys.prefix))
+"""
+    + MARKERS_CODE
+    + r"""
 sys.stdout.write(json.dumps({
     "implementation": platform.python_implementation().lower(),
     "version": platform.python_version(),
@@ -59,6 +69,7 @@ sys.stdout.write(json.dumps({
     "markers": markers,
 }))
 """
+)
 
 
 @dataclass(frozen=True, slots=True)

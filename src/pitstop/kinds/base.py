@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import NotReadyError
+from pitstop.identity import MARKERS_CODE
 from pitstop.output import count
 from pitstop.runtime import Runtimes
 
@@ -149,7 +150,8 @@ class Kind(Protocol):
 
 
 # Runs inside an adopted env's Python (any version from 2.7 on) to describe it.
-PROBE = r"""
+PROBE = (
+    r"""
 import json, os, platform, sys, sysconfig
 dists = {}
 try:
@@ -167,18 +169,9 @@ except Exception:
     except Exception:
         count = None
 managed = os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")
-impl = getattr(sys, "implementation", None)
-markers = {
-    "implementation_name": impl.name if impl else platform.python_implementation().lower(),
-    "os_name": os.name,
-    "platform_machine": platform.machine(),
-    "platform_release": platform.release(),
-    "platform_system": platform.system(),
-    "platform_python_implementation": platform.python_implementation(),
-    "python_full_version": platform.python_version(),
-    "python_version": ".".join(platform.python_version_tuple()[:2]),
-    "sys_platform": sys.platform,
-}
+"""
+    + MARKERS_CODE
+    + r"""
 sys.stdout.write(json.dumps({
     "implementation": platform.python_implementation().lower(),
     "version": platform.python_version(),
@@ -192,6 +185,7 @@ sys.stdout.write(json.dumps({
     "markers": markers,
 }))
 """
+)
 
 
 def command_of(report: Report) -> PythonCommand:
