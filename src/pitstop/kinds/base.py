@@ -136,6 +136,10 @@ class KindContext:
         """A config path, relative to the project root."""
         return (self.project.root / value).resolve() if not os.path.isabs(value) else Path(value)
 
+    def project_dir(self) -> Path:
+        """The directory of a tool-owned project (uv, poetry): ``project-dir``, default the root."""
+        return self.path(self.spec.option("project-dir") or ".")
+
 
 class Kind(Protocol):
     """An environment kind: resolve to a PythonCommand; validate with a fix."""

@@ -59,7 +59,7 @@ def _files(ctx: KindContext, report: Report) -> list[str] | None:
     if not command.prefix or report.status == "error":
         return None
     prefix = Path(command.prefix)
-    project_dir = ctx.path(ctx.spec.option("project-dir") or ".")
+    project_dir = ctx.project_dir()
     if ctx.spec.kind == "uv" and _workspace(project_dir / "uv.lock"):
         return None  # members' pyproject.toml files decide too: always ask uv
     if ctx.spec.kind == "poetry" and prefix.parent != project_dir:

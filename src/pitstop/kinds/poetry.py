@@ -96,9 +96,6 @@ class PoetryKind(ValidatedKind):
 
     name = "poetry"
 
-    def _dir(self, ctx: KindContext) -> Path:
-        return ctx.path(ctx.spec.option("project-dir") or ".")
-
     def _env(self, ctx: KindContext, directory: Path, poetry: str | None) -> Path | None:
         """The env's directory: in-project ``.venv`` first, else what poetry says."""
         from pitstop.process import run, scrubbed_env
@@ -145,7 +142,7 @@ class PoetryKind(ValidatedKind):
         """poetry.lock present and fresh, env found and holding what the lock pins."""
         from pitstop import _toml
 
-        directory = self._dir(ctx)
+        directory = ctx.project_dir()
         shown = relative(ctx, directory)
         flag = "" if shown == "." else f" --directory {shown}"
         if not (directory / "poetry.lock").is_file():

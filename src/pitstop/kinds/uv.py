@@ -20,9 +20,6 @@ class UvKind(ValidatedKind):
 
     name = "uv"
 
-    def _dir(self, ctx: KindContext) -> Path:
-        return ctx.path(ctx.spec.option("project-dir") or ".")
-
     def env_dir(self, ctx: KindContext, directory: Path) -> Path:
         """``UV_PROJECT_ENVIRONMENT`` (relative to the project directory, as uv reads it)."""
         configured = ctx.environ.get("UV_PROJECT_ENVIRONMENT")
@@ -43,7 +40,7 @@ class UvKind(ValidatedKind):
 
     def validate(self, ctx: KindContext) -> Report:
         """uv.lock present, uv installed, env created and in sync with the lock."""
-        directory = self._dir(ctx)
+        directory = ctx.project_dir()
         shown = relative(ctx, directory)
         flag = "" if shown == "." else f" --directory {shown}"
         if not (directory / "uv.lock").is_file():
