@@ -120,3 +120,51 @@ def test_pip_installer_installs_the_project_editable_without_building_others(
     assert env_python(root, "import proj_mod; print(proj_mod.VALUE)") == "2"
     code, out, _ = cli("check", cwd=root)
     assert code == 0 and out.startswith("✅")
+
+
+@pytest.mark.parametrize(("program", "status"), [("true", 0), ("false", 1)])
+def test_pitstop_python_that_is_not_a_python(
+    make_project: ProjectFactory,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    program: str,
+    status: int,
+) -> None:
+    """A binary named like an interpreter that does not answer the probe (a copy of
+    /bin/true or /bin/false): exit 1 naming it, nothing built."""
+    import shutil
+
+    found = shutil.which(program)
+    if found is None:
+        pytest.skip(f"no {program} here")
+    fake = tmp_path / "bin" / "python3"
+    fake.parent.mkdir()
+    shutil.copy(found, fake)
+    monkeypatch.setenv("PITSTOP_PYTHON", str(fake))
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 1, err
+    assert f"{fake} does not run as a Python interpreter (exit {status})" in err
+    assert err.rstrip().splitlines()[-1].endswith("point python / PITSTOP_PYTHON at a working interpreter")
+    assert not (store(root) / "venv").exists()
+
+
+@pytest.mark.parametrize(
+    "cache",
+    ["{ torn", '{"schema": 1, "interpreters": {}}', '{"schema": 2, "interpreters": {"%s": {"stats": 5}}}'],
+)
+def test_a_damaged_interpreter_cache_is_rebuilt(make_project: ProjectFactory, cli: Cli, cache: str) -> None:
+    """The identity cache is an optimisation: damaged or from an older pitstop, it is ignored
+    and written afresh; the env stays ready."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    cache_file = root / ".pitstop" / ".cache" / "interpreters.json"
+    assert cache_file.is_file()
+    python = pyenv_python(PY)
+    cache_file.write_text(cache.replace("%s", python), encoding="utf-8")
+    code, out, err = cli("check", cwd=root)
+    assert code == 0, out + err
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert json.loads(cache_file.read_text(encoding="utf-8"))["schema"] == 2
