@@ -207,3 +207,26 @@ def test_user_location_defaults_to_the_platform_data_dir(
     assert code == 0, err
     assert Path(out.strip()).is_relative_to(data / "pitstop" / "envs")
     assert not (root / ".pitstop").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        ("reqs", "dir", "not a regular file"),
+        ("r" * 300 + ".txt", "", "the name is too long"),
+    ],
+)
+def test_a_requirements_file_that_cannot_be_read(
+    make_project: ProjectFactory, cli: Cli, name: str, make: str, reason: str
+) -> None:
+    root = make_project(f'requirements-files = ["{name}"]\n')
+    if make == "dir":
+        (root / name).mkdir()
+    code, _, err = cli("lock", "--check", cwd=root)
+    assert code == 2
+    assert f"requirements file {name} cannot be read: " in err and f": {reason}" in err
+    assert (
+        err.rstrip().splitlines()[-1]
+        == f"fix: create {name} as a regular text file, or remove it from requirements-files"
+    )
+    assert not (root / "pylock.toml").exists()
