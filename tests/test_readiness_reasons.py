@@ -168,3 +168,16 @@ def test_a_damaged_interpreter_cache_is_rebuilt(make_project: ProjectFactory, cl
     code, _, err = cli("setup", cwd=root)
     assert code == 0, err
     assert json.loads(cache_file.read_text(encoding="utf-8"))["schema"] == 2
+
+
+def test_a_marker_from_a_newer_pitstop_is_not_trusted(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    marker = store(root) / "venv" / ".pitstop-state.json"
+    data = json.loads(marker.read_text())
+    data["schema"] = 999
+    marker.write_text(json.dumps(data))
+    check_says(cli, root, "env damaged: no state marker")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert json.loads(marker.read_text())["schema"] != 999
