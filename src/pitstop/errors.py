@@ -4,7 +4,6 @@ from __future__ import annotations
 
 # Imported by the console entry before the fast path: keep this module's imports to builtins
 # (no dataclasses, shlex or re: each costs milliseconds on every no-op `pitstop check`).
-import itertools
 
 READY = 0
 NOT_READY = 1
@@ -52,15 +51,6 @@ class Fix:
     def command(self) -> str | None:
         """The pitstop subcommand (``setup``, ``lock``, ...)."""
         return self.argv[0] if self.argv else None
-
-    @property
-    def env(self) -> str | None:
-        """The env named by ``-e NAME`` in ``argv``, if any."""
-        args = list(self.argv)
-        for flag, value in itertools.pairwise(args):
-            if flag in ("-e", "--env"):
-                return value
-        return None
 
     def render(self) -> str:
         """``run: pitstop setup -e docs`` plus the note."""
