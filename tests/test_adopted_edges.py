@@ -79,14 +79,16 @@ def test_venv_default_path_is_dot_venv_and_the_fix_names_a_real_python(
     python, rest = fix.split(" ", 1)
     assert rest == "-m venv .venv"
     assert os.path.isabs(python) and os.path.isfile(python)
-    subprocess.run([python, *rest.split()], cwd=root, check=True)  # the fix works
+    subprocess.run(
+        [python, *rest.split(), "--without-pip"], cwd=root, check=True
+    )  # the fix works (pip aside)
     code, out, _ = cli("check", cwd=root)
     assert code == 0 and out.startswith("✅")
 
 
 def test_venv_without_a_home_line_still_runs(tmp_path: Path, cli: Cli) -> None:
     root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\npath = "env"\n')
-    subprocess.run([pyenv_python("3.12"), "-m", "venv", str(root / "env")], check=True)
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(root / "env")], check=True)
     cfg = root / "env" / "pyvenv.cfg"
     cfg.write_text("".join(x for x in cfg.read_text().splitlines(keepends=True) if not x.startswith("home")))
     code, out, _ = cli("python", cwd=root)
@@ -287,10 +289,12 @@ def test_poetry_env_compared_with_the_lock_as_poetry_install_would(
         '[project]\nname = "p"\nversion = "0"\n[tool.poetry.group.docs]\noptional = true\n',
     )
     (root / "poetry.lock").write_text(_POETRY_LOCK, encoding="utf-8")
+    from pitstop.uvbin import find_uv
+
     venv = root / ".venv"
-    subprocess.run([pyenv_python("3.12"), "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "-f", str(wheels)]
-    subprocess.run([*pip, "alpha==1.0"], check=True)
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(venv)], check=True)
+    install = [find_uv(), "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "--no-index"]
+    subprocess.run([*install, "-f", str(wheels), "alpha==1.0"], check=True)
     monkeypatch.setenv("PATH", f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin")
     line, fix = failed(cli, root)
     assert line.endswith(": alpha is 1.0, locked 2.0; zeta 1.0 is missing  (.venv)")

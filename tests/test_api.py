@@ -44,7 +44,7 @@ def test_resolve_an_adopted_env_by_name(tmp_path: Path) -> None:
     root = tmp_path / "app"
     root.mkdir()
     (root / "pyproject.toml").write_text('[tool.pitstop.envs.legacy]\nkind = "venv"\npath = "env"\n')
-    subprocess.run([pyenv_python("3.12"), "-m", "venv", str(root / "env")], check=True)
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(root / "env")], check=True)
     command = pitstop.resolve("legacy", project=root)
     assert isinstance(command, pitstop.PythonCommand)
     assert command.argv == (str(root / "env" / "bin" / "python"),)

@@ -225,35 +225,3 @@ def test_run_of_a_file_that_is_not_executable(make_project: ProjectFactory, cli:
         last_line(err)
         == "fix: chmod +x ./tool.sh, or run it through its interpreter (pitstop run -- python ./tool.sh)"
     )
-
-
-def test_ctrl_c_reaches_the_command_and_run_returns_its_exit_code(make_project: ProjectFactory) -> None:
-    """Ctrl-C in a terminal goes to the whole foreground group: pitstop waits for the command
-    to handle it and returns the command's own exit code."""
-    import os
-    import signal
-    import subprocess
-
-    from tests.helpers import pitstop_argv
-
-    root = make_project('requirements = ["beta"]\n', python=PY)
-    child = (
-        "import signal, sys, time\n"
-        "def stop(*_):\n    print('child stopped', flush=True)\n    sys.exit(3)\n"
-        "signal.signal(signal.SIGINT, stop)\nprint('ready', flush=True)\ntime.sleep(60)\n"
-    )
-    proc = subprocess.Popen(
-        pitstop_argv("run", "--", "python", "-c", child),
-        cwd=root,
-        env={**os.environ, "PITSTOP_NO_FASTPATH": "1"},  # pitstop stays the parent
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 3, err
-    assert out.strip() == "child stopped"

@@ -47,7 +47,7 @@ def project(make_project: ProjectFactory) -> Path:
     root = make_project(
         'requirements = ["beta"]\n[tool.pitstop.envs.legacy]\nkind = "venv"\npath = "old-env"\n', python=PY
     )
-    subprocess.run([pyenv_python("3.12"), "-m", "venv", str(root / "old-env")], check=True)
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(root / "old-env")], check=True)
     (root / "noxfile.py").write_text(NOXFILE)
     return root
 
