@@ -75,3 +75,32 @@ def test_a_standard_library_name_in_libraries_is_skipped_with_a_warning(
     assert "warning: " in err and "json" in err
     text = (root / "pylock.toml").read_text(encoding="utf-8")
     assert 'requirements = ["beta==1.0"]' in text and "json" not in text
+
+
+def test_environments_restrict_the_lock_and_are_recorded(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project(
+        'requirements = ["beta"]\nenvironments = ["sys_platform == \'linux\'"]\n', python="3.12"
+    )
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    text = (root / "pylock.toml").read_text(encoding="utf-8")
+    header = text.split("[[packages]]")[0]
+    assert "environments = [" in header and "sys_platform == 'linux'" in header
+    code, _, err = cli("lock", "--check", cwd=root)
+    assert code == 0, err
+
+
+def test_a_malformed_content_hash_is_a_hand_edit(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n')
+    assert cli("lock", cwd=root)[0] == 0
+    lock = root / "pylock.toml"
+    text = lock.read_text(encoding="utf-8")
+    head, _, _ = text.rpartition('content-hash = "')
+    lock.write_text(head + 'content-hash = "sha256:0"\n', encoding="utf-8")
+    code, _, err = cli("lock", "--check", cwd=root)
+    assert code == 1
+    assert "edited by hand" in err or "modified" in err
+    assert last(err) == "run: pitstop lock"
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    assert cli("lock", "--check", cwd=root)[0] == 0
