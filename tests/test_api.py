@@ -54,3 +54,18 @@ def test_resolve_an_adopted_env_by_name(tmp_path: Path) -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         pitstop.nope  # noqa: B018
+
+
+def test_ensure_from_a_worker_thread_builds(make_project: ProjectFactory) -> None:
+    """A build outside the main thread (an IDE, a threaded test runner) cannot install a
+    SIGTERM handler; it still builds."""
+    import threading
+
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    results: list[object] = []
+    worker = threading.Thread(target=lambda: results.append(pitstop.ensure(project=root, quiet=True)))
+    worker.start()
+    worker.join(timeout=300)
+    assert len(results) == 1
+    env = results[0]
+    assert isinstance(env, pitstop.Environment) and env.python.is_file()

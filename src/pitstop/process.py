@@ -61,7 +61,7 @@ def scrubbed_env(
 
 def _pdeathsig() -> object:
     """``prctl(PR_SET_PDEATHSIG, SIGKILL)`` bound in the parent (nothing is loaded after fork)."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux"):  # pragma: no cover - macOS has no parent-death signal
         return None
     try:
         import ctypes

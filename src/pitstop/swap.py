@@ -49,7 +49,7 @@ def exchange(a: Path, b: Path) -> bool:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+    except (OSError, AttributeError):  # pragma: no cover - a libc without renameat2 (glibc < 2.28)
         return False
     renameat2.argtypes = [
         ctypes.c_int,
