@@ -54,3 +54,13 @@ def test_the_listing_shows_what_each_tree_holds(trees: Path, make_project: Proje
     assert found.startswith("3.12.") and "(uv)" in found and "(pyenv)" in found
     assert "miniforge" not in found and "3.10.99" not in found
     assert not (store(root) / "venv").exists()
+
+
+def test_a_python_path_that_does_not_exist(make_project: ProjectFactory, cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "gone" / "bin" / "python3"
+    root = make_project('requirements = ["beta"]\n', python=str(missing))
+    code, _, err = cli("setup", cwd=root)
+    assert code == 1
+    assert f"python = '{missing}' does not exist" in err
+    assert err.rstrip().splitlines()[-1] == "fix: install it or fix the path"
+    assert not (root / "pylock.toml").exists() and not (store(root) / "venv").exists()
