@@ -326,3 +326,19 @@ def test_a_python_that_cannot_be_executed(tmp_path: Path, cli: Cli) -> None:
     line, fix = failed(cli, root)
     assert "is not executable" in line
     assert "-m venv --clear env" in fix
+
+
+def test_a_damaged_readiness_cache_is_ignored(tmp_path: Path, cli: Cli) -> None:
+    """An adopted env's verdict is remembered in the user cache; an entry from another
+    pitstop (other schema) or a torn one is ignored and the env is checked again."""
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\n')
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    code, out, _ = cli("python", cwd=root)  # python and run remember a ready verdict; check never writes
+    assert code == 0, out
+    entries = list((Path(os.environ["XDG_CACHE_HOME"]) / "pitstop" / "adopted").glob("*.json"))
+    assert len(entries) == 1
+    for damaged in ('{"schema": 99}', "{ torn"):
+        entries[0].write_text(damaged, encoding="utf-8")
+        code, again, _ = cli("python", cwd=root)
+        assert (code, again) == (0, out)
+        assert json.loads(entries[0].read_text(encoding="utf-8"))["schema"] != 99
