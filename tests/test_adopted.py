@@ -60,14 +60,19 @@ def sh(argv: list[str], cwd: Path | None = None, **env: str) -> None:
 
 
 def pip_install(venv: Path, wheels: Path, *requirements: str) -> None:
-    """Install from the local wheels into a venv by hand, as a user would with pip."""
+    """Install from the local wheels into a venv by hand, as a user would with ``uv pip``
+    (the venvs are made ``--without-pip``: seeding pip would cost more than the test)."""
+    import uv
+
+    python = str(venv / "bin" / "python")
     sh(
         [
-            str(venv / "bin" / "python"),
-            "-m",
+            uv.find_uv_bin(),
             "pip",
             "install",
             "-q",
+            "--python",
+            python,
             "--no-index",
             "-f",
             str(wheels),
@@ -499,7 +504,7 @@ def test_poetry_in_project_venv_without_poetry(
     """Item 9: the in-project .venv is used without poetry; it is checked against poetry.lock."""
     root = write(tmp_path / "p", '[project]\nname = "p"\nversion = "0"\ndependencies = ["gamma"]\n')
     (root / "poetry.lock").write_text(POETRY_LOCK)
-    sh([pyenv_python("3.12"), "-m", "venv", str(root / ".venv")])
+    sh([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(root / ".venv")])
     monkeypatch.setenv("PATH", f"{root / '.venv' / 'bin'}{os.pathsep}/usr/bin:/bin")
     check, python, run, out = verdicts(cli, root)
     assert (check, python, run) == (1, 1, 1)
@@ -700,7 +705,7 @@ def test_a_ready_local_env_is_remembered_until_a_deciding_file_changes(
     from pitstop.kinds import cache
 
     root = tmp_path / "app"
-    sh([pyenv_python("3.12"), "-m", "venv", str(root / ".venv")])
+    sh([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(root / ".venv")])
     assert cli("check", cwd=root)[0] == 0
     assert not cache._dir().exists()  # check never writes
     assert contract(cli, root)[0] == 0  # python remembers
