@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.helpers import pitstop_argv
+from tests.helpers import MissWatcher, pitstop_argv
 from tests.procwatch import base_site_listings, dying, tagged
 from tests.wheelfactory import build_catalogue
 
@@ -186,21 +185,11 @@ class Soak:
         root = self.project()
         self.pitstop(root, "setup")
         python = self.store(root) / "venv" / "bin" / "python"
-        stop = threading.Event()
-        misses: list[float] = []
-
-        def reader() -> None:
-            while not stop.is_set():
-                if not os.path.exists(python):
-                    misses.append(time.monotonic())
-
-        watcher = threading.Thread(target=reader, daemon=True)
-        watcher.start()
         rng = random.Random(size)  # noqa: S311 - reproducible timing, not cryptography
         linux = sys.platform.startswith("linux")
         bases = base_site_listings() if linux else {}
         with_children = survivors = 0
-        try:
+        with MissWatcher(python) as watcher:
             for i in range(size * 12):
                 self.flip(root, i)
                 row.runs += 1
@@ -223,10 +212,7 @@ class Soak:
                     survivors += 1
                 if not self.whole(root):
                     row.broken += 1
-        finally:
-            stop.set()
-            watcher.join()
-        row.misses = len(misses)
+        row.misses = len(watcher.misses)
         row.failures += survivors
         if linux:
             row.notes.append(f"{with_children} kills with a child running, {survivors} left one alive")

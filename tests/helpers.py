@@ -142,3 +142,33 @@ def with_backend(root: Path) -> Path:
     """Put the in-tree backend into the project at ``root`` (its pyproject has BUILD_SYSTEM)."""
     (root / "backend.py").write_text(IN_TREE_BACKEND)
     return root
+
+
+class MissWatcher:
+    """Checks from a thread, until the ``with`` block ends, that ``path`` always exists;
+    ``misses`` are the moments it did not (an env's ``bin/python`` must never be missing for a
+    concurrent reader while builds are swapped in or killed)."""
+
+    def __init__(self, path: Path) -> None:
+        import threading
+
+        self.path = path
+        self.misses: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        import os
+        import time
+
+        while not self._stop.is_set():
+            if not os.path.exists(self.path):
+                self.misses.append(time.monotonic())
+
+    def __enter__(self) -> MissWatcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

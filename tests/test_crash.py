@@ -7,12 +7,10 @@ simultaneous setups on one env.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, generation, installed_version, pitstop_process, store, stray
+from tests.helpers import PY, MissWatcher, generation, installed_version, pitstop_process, store, stray
 
 Cli = Callable[..., tuple[int, str, str]]
 BEFORE_COMMIT = ["after-venv", "after-install", "after-verify", "after-marker"]
@@ -99,21 +97,11 @@ def test_random_sigkills_with_a_concurrent_reader(make_project: ProjectFactory, 
     root = make_project('requirements = ["beta"]\n', python=PY)
     assert cli("setup", cwd=root)[0] == 0
     python = store(root) / "venv" / "bin" / "python"
-    misses: list[float] = []
-    stop = threading.Event()
-
-    def reader() -> None:
-        while not stop.is_set():
-            if not os.path.exists(python):
-                misses.append(time.monotonic())
-
-    watcher = threading.Thread(target=reader, daemon=True)
-    watcher.start()
     rng = random.Random(1234)  # noqa: S311 - reproducible timing, not cryptography
     pyproject = root / "pyproject.toml"
     variants = ['["beta"]', '["beta", "alpha<2"]', '["beta", "gamma"]']
     kills = 0
-    try:
+    with MissWatcher(python) as watcher:
         for i in range(8):
             text = pyproject.read_text()
             current = next(v for v in variants if f"requirements = {v}" in text)
@@ -131,11 +119,8 @@ def test_random_sigkills_with_a_concurrent_reader(make_project: ProjectFactory, 
             if proc.wait() == -signal.SIGKILL:
                 kills += 1
             _whole(root)
-    finally:
-        stop.set()
-        watcher.join()
     assert kills > 0, "no setup was killed: the test proved nothing"
-    assert misses == [], "venv was missing for a concurrent reader"
+    assert watcher.misses == [], "venv was missing for a concurrent reader"
     assert _pitstop(root, "setup").returncode == 0
     _whole(root)
     assert stray(root) == []
