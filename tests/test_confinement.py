@@ -160,18 +160,24 @@ _PARENT = (
 )
 
 
+def _parent_holding_the_lock(tmp_path: Path) -> tuple[subprocess.Popen[str], int, Path]:
+    """A process that takes an env lock and runs a long child through process.run: (the
+    parent, the child's PID, the lock file)."""
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT)
+    lock = tmp_path / "store" / ".pitstop.lock"
+    parent = subprocess.Popen([sys.executable, str(script), str(lock)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    return parent, int(parent.stdout.readline()), lock
+
+
 def test_children_die_with_pitstop_and_hold_the_env_lock(tmp_path: Path) -> None:
     """Issue #10 item 2: a SIGKILLed pitstop leaves no child running, and its env lock is held
     until the child is gone (so recovery never deletes venv.new under a live installer)."""
     import signal
     import time
 
-    script = tmp_path / "parent.py"
-    script.write_text(_PARENT)
-    lock = tmp_path / "store" / ".pitstop.lock"
-    parent = subprocess.Popen([sys.executable, str(script), str(lock)], stdout=subprocess.PIPE, text=True)
-    assert parent.stdout is not None
-    child = int(parent.stdout.readline())
+    parent, child, lock = _parent_holding_the_lock(tmp_path)
     assert os.getpgid(child) == child, "the child runs in its own process group"
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
@@ -193,12 +199,7 @@ def test_a_child_inherits_the_env_lock(tmp_path: Path) -> None:
     so the lock outlives a killed pitstop for exactly as long as the child does."""
     import signal
 
-    script = tmp_path / "parent.py"
-    script.write_text(_PARENT)
-    lock = tmp_path / "store" / ".pitstop.lock"
-    parent = subprocess.Popen([sys.executable, str(script), str(lock)], stdout=subprocess.PIPE, text=True)
-    assert parent.stdout is not None
-    child = int(parent.stdout.readline())
+    parent, child, lock = _parent_holding_the_lock(tmp_path)
     try:
         fds = [os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd")]
         assert str(lock) in fds

@@ -49,29 +49,22 @@ def test_lock_is_byte_identical_across_runs(make_project: ProjectFactory, cli: C
     assert code == 0 and "pylock.toml: fresh, nothing to resolve" in err
 
 
+def uv_install_lock(root: Path, venv: Path) -> Path:
+    """uv itself (not pitstop) installs ``root``'s pylock.toml, hash-checked, into a new
+    Python 3.12 venv: the lock is a standard one other tools can use."""
+    uv = find_uv()
+    subprocess.run([uv, "venv", "-q", "--python", pyenv_python("3.12"), str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    lock = str(root / "pylock.toml")
+    argv = [uv, "pip", "install", "-q", "--python", python, "--require-hashes", "-r", lock]
+    subprocess.run([*argv, "--preview-features", "pylock"], check=True, cwd=root)
+    return venv
+
+
 def test_uv_installs_from_the_lock(make_project: ProjectFactory, cli: Cli, tmp_path: Path) -> None:
     root = make_project('requirements = ["beta"]\n', python="3.12")
     assert cli("lock", cwd=root)[0] == 0
-    uv = find_uv()
-    venv = tmp_path / "check-venv"
-    subprocess.run([uv, "venv", "-q", "--python", pyenv_python("3.12"), str(venv)], check=True)
-    subprocess.run(
-        [
-            uv,
-            "pip",
-            "install",
-            "-q",
-            "--python",
-            str(venv / "bin" / "python"),
-            "--require-hashes",
-            "-r",
-            str(root / "pylock.toml"),
-            "--preview-features",
-            "pylock",
-        ],
-        check=True,
-        cwd=root,
-    )
+    venv = uv_install_lock(root, tmp_path / "check-venv")
     out = subprocess.run([str(venv / "bin" / "beta")], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "beta 1.0"
 
@@ -353,27 +346,8 @@ def test_index_packages_record_their_index_and_uv_reuses_its_cache(
     Pylock.from_dict(data)
     venvs = []
     for n in range(2):
-        venv = tmp_path / f"venv{n}"
-        subprocess.run([find_uv(), "venv", "-q", "--python", pyenv_python("3.12"), str(venv)], check=True)
         before = len(simple_index.wheel_downloads())
-        lock = str(root / "pylock.toml")
-        subprocess.run(
-            [
-                find_uv(),
-                "pip",
-                "install",
-                "-q",
-                "--python",
-                str(venv / "bin" / "python"),
-                "--require-hashes",
-                "-r",
-                lock,
-                "--preview-features",
-                "pylock",
-            ],
-            check=True,
-            cwd=root,
-        )
+        uv_install_lock(root, tmp_path / f"venv{n}")
         venvs.append(len(simple_index.wheel_downloads()) - before)
     assert venvs[0] == 2, simple_index.requests
     assert venvs[1] == 0, "with `index` recorded, uv installs the second env from its cache"
