@@ -342,3 +342,42 @@ def test_a_damaged_readiness_cache_is_ignored(tmp_path: Path, cli: Cli) -> None:
         code, again, _ = cli("python", cwd=root)
         assert (code, again) == (0, out)
         assert json.loads(entries[0].read_text(encoding="utf-8"))["schema"] != 99
+
+
+def test_python_gil_0_on_a_python_without_free_threading(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PYTHON_GIL=0 asks for a free-threaded build; 3.12 has none (and ignores the variable):
+    ⚠️, still usable."""
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\n')
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    monkeypatch.setenv("PYTHON_GIL", "0")
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and out.startswith("⚠️")
+    assert "warning: Python 3.12 has no free-threaded build" in out
+
+
+def test_a_python_version_file_pitstop_cannot_read_asks_for_nothing(tmp_path: Path, cli: Cli) -> None:
+    """A venv env next to a .python-version naming something that is not a version request
+    (a pyenv virtualenv name): no free-threading warning, no error."""
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\n')
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    (root / ".python-version").write_text("my-project-env\n", encoding="utf-8")
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and out.startswith("✅"), out
+
+
+def test_a_venv_python_that_prints_nothing(tmp_path: Path, cli: Cli) -> None:
+    """bin/python is some other program (a copy of /bin/true): it does not start as Python."""
+    import shutil
+
+    true = shutil.which("true")
+    if true is None:
+        pytest.skip("no true here")
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\npath = "env"\n')
+    (root / "env" / "bin").mkdir(parents=True)
+    (root / "env" / "pyvenv.cfg").write_text(f"home = {tmp_path}\n", encoding="utf-8")
+    shutil.copy(true, root / "env" / "bin" / "python")
+    line, fix = failed(cli, root)
+    assert "python does not start" in line
+    assert "-m venv --clear env" in fix

@@ -61,3 +61,8 @@ def test_a_broken_plugin_does_not_break_detection(
     code, out, err = cli("detect", str(app), "--json")
     assert code == 0, err
     assert json.loads(out)["kind"] == "venv"
+    plain = tmp_path / "plain"  # no built-in marker: the plugins' markers are read
+    plain.mkdir()
+    code, out, err = cli("detect", str(plain), "--json")
+    assert code == 0, err
+    assert json.loads(out)["kind"] == "system"
