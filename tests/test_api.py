@@ -69,3 +69,14 @@ def test_ensure_from_a_worker_thread_builds(make_project: ProjectFactory) -> Non
     assert len(results) == 1
     env = results[0]
     assert isinstance(env, pitstop.Environment) and env.python.is_file()
+
+
+def test_ensure_of_an_adopted_env_says_pitstop_does_not_build_it(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[tool.pitstop.envs.legacy]\nkind = "venv"\npath = "env"\n')
+    with pytest.raises(pitstop.PitstopError) as info:
+        pitstop.ensure("legacy", project=root, quiet=True)
+    assert info.value.exit_code == 1
+    assert info.value.message == "env 'legacy' is venv; pitstop does not build it"
+    assert not (root / ".pitstop").exists()
