@@ -64,3 +64,27 @@ def test_a_python_path_that_does_not_exist(make_project: ProjectFactory, cli: Cl
     assert f"python = '{missing}' does not exist" in err
     assert err.rstrip().splitlines()[-1] == "fix: install it or fix the path"
     assert not (root / "pylock.toml").exists() and not (store(root) / "venv").exists()
+
+
+def test_a_free_threaded_request_is_not_met_by_a_gil_build(make_project: ProjectFactory, cli: Cli) -> None:
+    """python = "3.13t" wants the free-threaded build; the GIL build of 3.13 does not do."""
+    pyenv_python("3.13")  # a GIL 3.13 is here, so this is not just "no 3.13 at all"
+    root = make_project('requirements = ["beta"]\n', python="3.13t")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 1
+    assert "no interpreter satisfies python = '3.13t'; found: 3.13." in err
+    assert err.rstrip().splitlines()[-1].startswith("fix: uv python install 3.13t")
+    assert not (store(root) / "venv").exists()
+
+
+@pytest.mark.parametrize(
+    ("request_", "needle"), [(" ", "empty python request"), ("==", "cannot understand python = '=='")]
+)
+def test_python_requests_that_say_nothing(
+    make_project: ProjectFactory, cli: Cli, request_: str, needle: str
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=request_)
+    code, _, err = cli("lock", "--check", cwd=root)
+    assert code == 2
+    assert f"tool.pitstop.python: {needle}" in err
+    assert err.rstrip().splitlines()[-1].startswith('fix: use a version ("3.12")')
