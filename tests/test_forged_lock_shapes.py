@@ -92,3 +92,20 @@ def test_a_version_that_is_not_pep_440_is_refused(
     forge(root / "pylock.toml", lambda body: body.replace('version = "2.0"', 'version = "two!"', 1))
     code, err = strict_setup(cli, root, monkeypatch)
     assert_refused(code, err, root, "Invalid version: 'two!'", by_pitstop=False)
+
+
+def test_an_sdist_only_entry_with_allow_build_false(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """allow-build = false: a lock that would make the installer build an sdist is refused
+    before anything is installed."""
+    root = make_project('requirements = ["beta"]\nallow-build = false\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    sdist = (
+        'sdist = { name = "alpha-2.0.tar.gz", path = "../wheels/alpha-2.0.tar.gz", hashes = ' + _SHA + " }\n"
+    )
+    forge(root / "pylock.toml", alpha(sdist))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(
+        code, err, root, "package alpha 2.0: only an sdist, which would be built, and allow-build = false"
+    )
