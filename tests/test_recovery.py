@@ -71,3 +71,30 @@ def test_venv_old_without_a_venv_is_put_back(ready: Path, cli: Cli) -> None:
     assert "building" not in err
     assert generation(ready) == gen and stray(ready) == []
     assert installed_version(ready, "beta") == "1.0"
+
+
+def test_temporary_files_of_killed_writers_are_swept(ready: Path, cli: Cli) -> None:
+    """A writer killed mid-write leaves ``.<name>.<pid>.tmp``; the next repair removes those
+    whose process is gone and keeps those of live processes (their writer is still busy)."""
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = int(gone.stdout)
+    here = store(ready)
+    names = {
+        "dead": f".pitstop-state.json.{dead}.tmp",
+        "self": f".pitstop-state.json.{os.getpid()}.tmp",
+        "parent": f".pitstop-state.json.{os.getppid()}.tmp",
+        "odd": ".pitstop-state.json.notapid.tmp",
+    }
+    for name in names.values():
+        (here / name).write_text("partial", encoding="utf-8")
+    (here / ".journal.json").write_text("{ torn", encoding="utf-8")  # makes the next setup repair
+    code, _, err = cli("setup", cwd=ready)
+    assert code == 0, err
+    left = {p.name for p in here.iterdir()}
+    assert names["dead"] not in left
+    assert {names["self"], names["parent"], names["odd"]} <= left
