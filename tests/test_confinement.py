@@ -21,7 +21,7 @@ from pitstop import config, config_load, lockfile
 from pitstop.errors import ProvisionError
 from pitstop.output import QUIET
 from tests.conftest import ProjectFactory
-from tests.helpers import PY
+from tests.helpers import INSTALLERS, PY
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -268,7 +268,7 @@ def test_clean_removes_a_symlinked_venv_link_not_its_target(
     assert not prev.is_symlink() and (target / "bin" / "keep").exists()
 
 
-@pytest.mark.parametrize("installer", ["uv", "pip"])
+@pytest.mark.parametrize("installer", INSTALLERS)
 def test_a_package_locked_at_two_versions_by_marker(
     make_project: ProjectFactory, cli: Cli, installer: str
 ) -> None:

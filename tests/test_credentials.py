@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, pitstop_process, store
+from tests.helpers import INSTALLERS, PY, pitstop_process, store
 from tests.indexserver import serve
 
 SECRET = "s3cret-SENTINEL-7f3a"  # noqa: S105 - a sentinel the test searches for
@@ -47,7 +47,7 @@ def _files_holding(root: Path, needle: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("installer", ["uv", "pip"])
+@pytest.mark.parametrize("installer", INSTALLERS)
 def test_private_index_with_basic_auth(
     make_project: ProjectFactory, wheels: Path, tmp_path: Path, installer: str
 ) -> None:

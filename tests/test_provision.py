@@ -18,6 +18,7 @@ import pitstop
 from tests.conftest import ProjectFactory, pyenv_python
 from tests.helpers import (
     BUILD_SYSTEM,
+    INSTALLERS,
     PY,
     env_python,
     generation,
@@ -540,7 +541,7 @@ def test_setup_on_a_ready_env_sweeps_trash_a_killed_command_left(
     assert stray(root) == [] and generation(root) == 0
 
 
-@pytest.mark.parametrize("installer", ["uv", "pip"])
+@pytest.mark.parametrize("installer", INSTALLERS)
 def test_the_venv_is_created_while_the_lock_is_verified_and_discarded_if_it_fails(
     make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, installer: str
 ) -> None:

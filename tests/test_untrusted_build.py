@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, store
+from tests.helpers import INSTALLERS, PY, store
 from tests.test_lockverify import forge
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -54,7 +54,7 @@ _FOREIGN_WHEEL = (
 )
 
 
-@pytest.mark.parametrize("installer", ["uv", "pip"])
+@pytest.mark.parametrize("installer", INSTALLERS)
 @pytest.mark.parametrize("shape", ["sdist-only", "foreign-wheel-and-sdist"])
 def test_allow_build_false_refuses_an_sdist(
     make_project: ProjectFactory,
