@@ -378,11 +378,16 @@ def test_an_env_with_no_requirements(make_project: ProjectFactory, cli: Cli) -> 
     assert code == 0 and "0 packages" in out
 
 
+@pytest.mark.parametrize(
+    "installer", ["", 'installer = "pip"\nallow-build = false\n'], ids=["uv", "pip-no-build"]
+)
 def test_install_project_is_editable_and_the_rest_hash_checked(
-    make_project: ProjectFactory, cli: Cli
+    make_project: ProjectFactory, cli: Cli, installer: str
 ) -> None:
+    """The lock is installed hash-checked, the project editable afterwards (with pip and
+    allow-build = false, pip keeps to wheels for the rest)."""
     root = make_project(
-        "install-project = true\n",
+        "install-project = true\n" + installer,
         python=PY,
         project='dependencies = ["alpha<2"]\n' + BUILD_SYSTEM,
     )
@@ -396,6 +401,8 @@ def test_install_project_is_editable_and_the_rest_hash_checked(
     assert Path(origin).resolve() == (root / "proj_mod.py").resolve()
     (root / "proj_mod.py").write_text("VALUE = 2\n")
     assert env_python(root, "import proj_mod; print(proj_mod.VALUE)") == "2"
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and out.startswith("✅")
 
 
 def test_requirements_file_with_editable_self_and_extra(make_project: ProjectFactory, cli: Cli) -> None:

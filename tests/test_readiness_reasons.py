@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory, pyenv_python
-from tests.helpers import BUILD_SYSTEM, PY, generation, installed_version, store, with_backend
+from tests.helpers import PY, generation, installed_version, store
 from tests.test_lockverify import forge
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -97,29 +97,6 @@ def test_strict_run_on_a_missing_env_names_setup(
     assert "env 'default' is not ready: env missing (strict: CI=true)" in err
     assert err.rstrip().splitlines()[-1] == "run: pitstop setup"
     assert not (store(root) / "venv").exists()
-
-
-def test_pip_installer_installs_the_project_editable_without_building_others(
-    make_project: ProjectFactory, cli: Cli
-) -> None:
-    """installer = "pip" with install-project: the lock is installed hash-checked, the project
-    editable (no deps) afterwards; allow-build = false keeps pip to wheels for the rest."""
-    from tests.helpers import env_python
-
-    root = make_project(
-        'install-project = true\ninstaller = "pip"\nallow-build = false\n',
-        python=PY,
-        project='dependencies = ["alpha<2"]\n' + BUILD_SYSTEM,
-    )
-    with_backend(root)
-    (root / "proj_mod.py").write_text("VALUE = 1\n")
-    code, _, err = cli("setup", cwd=root)
-    assert code == 0, err
-    assert env_python(root, "import alpha, proj_mod; print(alpha.__version__, proj_mod.VALUE)") == "1.0 1"
-    (root / "proj_mod.py").write_text("VALUE = 2\n")
-    assert env_python(root, "import proj_mod; print(proj_mod.VALUE)") == "2"
-    code, out, _ = cli("check", cwd=root)
-    assert code == 0 and out.startswith("✅")
 
 
 @pytest.mark.parametrize(("program", "status"), [("true", 0), ("false", 1)])

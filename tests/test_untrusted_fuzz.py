@@ -169,8 +169,6 @@ _package = st.fixed_dictionaries(
 def test_lock_verifier_on_any_packages(packages: list[dict[str, object]], requirements: list[str]) -> None:
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from pitstop.lockverify import verify_lock
-
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         valid = []
@@ -180,19 +178,7 @@ def test_lock_verifier_on_any_packages(packages: list[dict[str, object]], requir
             except InvalidRequirement:
                 continue
             valid.append(text)
-        trust = _fuzz_trust(root, install_project=True)
-        error: PitstopError | None = None
-        try:
-            verify_lock(
-                packages,
-                lock=root / "pylock.toml",
-                trust=trust,
-                requirements=valid,
-                markers=_MARKERS,
-                selected={},
-            )
-        except PitstopError as exc:
-            error = exc
+        error = _fuzz_verify(root, packages, valid, {}, install_project=True)
         if error is not None:
             assert (
                 error.exit_code == 1 and error.fix is not None and error.fix.startswith("run: pitstop lock")
@@ -219,6 +205,31 @@ def _fuzz_trust(root: Path, *, install_project: bool) -> Trusted:
         install_project=install_project,
         project_name="p",
     )
+
+
+def _fuzz_verify(
+    root: Path,
+    packages: list[dict[str, object]],
+    requirements: list[str],
+    selected: dict[str, str | None],
+    *,
+    install_project: bool,
+) -> PitstopError | None:
+    """verify_lock on a fuzzed lock with :func:`_fuzz_trust`: the refusal, or None."""
+    from pitstop.lockverify import verify_lock
+
+    try:
+        verify_lock(
+            packages,
+            lock=root / "pylock.toml",
+            trust=_fuzz_trust(root, install_project=install_project),
+            requirements=requirements,
+            markers=_MARKERS,
+            selected=selected,
+        )
+    except PitstopError as exc:
+        return exc
+    return None
 
 
 def _assert_trustworthy(
@@ -389,8 +400,6 @@ def test_lock_verifier_accepts_only_what_the_security_model_allows(
 ) -> None:
     from packaging.utils import InvalidName, canonicalize_name
 
-    from pitstop.lockverify import verify_lock
-
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "wheels").mkdir()
@@ -403,19 +412,7 @@ def test_lock_verifier_accepts_only_what_the_security_model_allows(
                 )
             except InvalidName:
                 continue
-        trust = _fuzz_trust(root, install_project=install_project)
-        error: PitstopError | None = None
-        try:
-            verify_lock(
-                packages,
-                lock=root / "pylock.toml",
-                trust=trust,
-                requirements=requirements,
-                markers=_MARKERS,
-                selected=selected,
-            )
-        except PitstopError as exc:
-            error = exc
+        error = _fuzz_verify(root, packages, requirements, selected, install_project=install_project)
         event("refused" if error is not None else "accepted")
         if error is not None:
             assert (
