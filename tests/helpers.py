@@ -14,8 +14,8 @@ PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 #: ``@pytest.mark.parametrize("installer", INSTALLERS)`` for a test both installers pass. The pip
 #: installer seeds pip into every venv it builds (``python -m venv`` runs ensurepip: seconds of
-#: CPU each), so the pip side is in the slow run, which CI runs; pip's own tests
-#: (test_provision, test_readiness_reasons) stay in the default run.
+#: CPU each), so the pip side is in the slow run, which CI runs; the pip tests of test_provision
+#: (the swap, the editable install-project build) stay in the default run.
 INSTALLERS = ("uv", pytest.param("pip", marks=pytest.mark.slow))
 
 
