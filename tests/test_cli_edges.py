@@ -163,8 +163,8 @@ def test_setup_reports_a_broken_adopted_env_with_its_fix(make_project: ProjectFa
     )
     code, _, err = cli("setup", "--all", cwd=root)
     assert code == 1
-    assert "legacy (venv): " in err and "old-env" in err
-    assert last_line(err).endswith("run: python3 -m venv old-env")
+    assert "error: legacy (venv): " in err and "old-env" in err
+    assert last_line(err) == "fix: python3 -m venv old-env"  # an error, as check shows it; not a warning
     # the managed env was still built: one broken adopted env does not stop the others
     assert (store(root) / "venv" / "bin" / "python").exists()
 

@@ -27,6 +27,11 @@ class Reporter:
         """A warning; shown even with -q."""
         self._write(f"warning: {text}")
 
+    def error(self, text: str, fix: str | None = None) -> None:
+        """A failure that does not stop the command (its exit code reports it), with its fix
+        as ``check`` shows it; shown even with -q."""
+        self._write(f"error: {text}" + (f"\nfix: {fix}" if fix else ""))
+
     def _write(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()

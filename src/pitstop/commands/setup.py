@@ -37,9 +37,7 @@ def run(args: argparse.Namespace) -> int:
             ctx.reporter.warn(f"skipped {env.name} ({env.kind}): not available here: {report.message}")
         elif report.status == "error":
             failed += 1
-            ctx.reporter.warn(f"{env.name} ({env.kind}): {report.message}")
-            if report.fix:
-                ctx.reporter.warn(f"run: {report.fix}")
+            ctx.reporter.error(f"{env.name} ({env.kind}): {report.message}", fix=report.fix)
         else:
             ctx.reporter.step(f"valid {env.name} ({env.kind}): {report.summary}")
     if not failed and not skipped:
