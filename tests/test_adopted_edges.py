@@ -113,11 +113,26 @@ def test_venv_with_a_python_that_does_not_start(tmp_path: Path, cli: Cli) -> Non
     (env / "bin").mkdir(parents=True)
     (env / "pyvenv.cfg").write_text(f"home = {tmp_path}\n", encoding="utf-8")
     broken = env / "bin" / "python"
-    broken.write_text("#!/bin/sh\necho 'not python'\nexit 3\n", encoding="utf-8")
+    sentinel = tmp_path / "ran"
+    broken.write_text(f"#!/bin/sh\ntouch {sentinel}\nexit 3\n", encoding="utf-8")
     broken.chmod(0o755)
     line, fix = failed(cli, root)
-    assert "does not start" in line or "does not run" in line
+    assert "is not a Python interpreter: it is a script" in line
     assert "-m venv --clear env" in fix
+    assert not sentinel.exists(), "an env's python that is a script is never run"
+
+
+def test_venv_whose_python_links_to_a_shell_is_never_run(tmp_path: Path, cli: Cli) -> None:
+    """A committed .venv/bin/python -> /bin/sh would run pitstop's probe as a shell script."""
+    shell = Path("/bin/sh")
+    if not shell.exists():
+        pytest.skip("no /bin/sh")
+    root = write(tmp_path / "a", '[tool.pitstop]\nkind = "venv"\npath = "env"\n')
+    (root / "env" / "bin").mkdir(parents=True)
+    (root / "env" / "pyvenv.cfg").write_text(f"home = {tmp_path}\n", encoding="utf-8")
+    (root / "env" / "bin" / "python").symlink_to(shell)
+    line, _ = failed(cli, root)
+    assert "is not a Python interpreter" in line and "whose name is not a Python interpreter's" in line
 
 
 # -- conda (fake) ------------------------------------------------------------------------------------

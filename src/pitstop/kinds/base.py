@@ -274,9 +274,24 @@ def describe(
     """Run PROBE through ``command`` (or ``probe_argv``) and turn the result into a Report;
     ``check`` may turn a started interpreter into an error ``(message, fix)``."""
     from pitstop.process import run, scrubbed_env
+    from pitstop.python_request import interpreter_problem
 
+    base = probe_argv or command.argv
+    # An env's own python (a committed .venv/bin/python, a poetry or pyenv env's) is run only
+    # if it is an interpreter: a symlink to /bin/sh would otherwise run the probe as a script.
+    refused = interpreter_problem(base[0]) if len(base) == 1 and os.path.isabs(base[0]) else None
+    if refused is not None and refused != "it does not exist":
+        return Report(
+            ctx.spec.name,
+            ctx.spec.kind,
+            "error",
+            f"{base[0]} is not a Python interpreter: {refused}",
+            fix,
+            command,
+            location=location,
+        )
     env = command.environ(scrubbed_env(ctx.environ))
-    argv = [*(probe_argv or command.argv), "-c", PROBE]
+    argv = [*base, "-c", PROBE]
     try:
         proc = run(argv, env=env, cwd=command.cwd, check=False, timeout=120)
     except Exception as exc:  # a missing executable or a hang: report, never raise
