@@ -86,11 +86,16 @@ def stray(root: Path, env: str = "default") -> list[str]:
     )
 
 
-def run_prefix(directory: Path) -> str:
-    """``sys.prefix`` of the Python ``pitstop run`` starts from ``directory`` (a real process:
-    the project is found from its working directory)."""
+def last_line(err: str) -> str:
+    """The last line pitstop printed: where its fix goes."""
+    return err.rstrip().splitlines()[-1]
+
+
+def run_prefix(directory: Path, *env: str) -> str:
+    """``sys.prefix`` of the Python ``pitstop run [*env]`` starts from ``directory`` (a real
+    process: the project is found from its working directory, the child writes to its stdout)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pitstop", "run", "--", "python", "-c", "import sys; print(sys.prefix)"],
+        [sys.executable, "-m", "pitstop", "run", *env, "--", "python", "-c", "import sys; print(sys.prefix)"],
         cwd=directory,
         capture_output=True,
         text=True,

@@ -15,13 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, store
+from tests.helpers import PY, last_line, store
 
 Cli = Callable[..., tuple[int, str, str]]
-
-
-def last_line(err: str) -> str:
-    return err.rstrip().splitlines()[-1]
 
 
 # -- detect: the text form -------------------------------------------------------------------

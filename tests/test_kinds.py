@@ -16,6 +16,7 @@ import pytest
 from pitstop.kinds.detect import detect
 from tests.conftest import pyenv_python
 from tests.fakes import install_fake
+from tests.helpers import run_prefix
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -24,19 +25,6 @@ def write(root: Path, text: str, name: str = "pyproject.toml") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / name).write_text(text)
     return root
-
-
-def prefix_of(cli: Cli, root: Path, *env: str) -> str:
-    """sys.prefix printed by `pitstop run` (a real process: the child writes to its stdout)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "pitstop", "run", *env, "--", "python", "-c", "import sys; print(sys.prefix)"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.strip()
 
 
 # -- venv ---------------------------------------------------------------------------------
@@ -50,7 +38,7 @@ def test_venv_kind_detect_run_and_json(tmp_path: Path, cli: Cli) -> None:
     data = json.loads(out)
     assert data["kind"] == "venv" and data["reason"] == "found .venv/pyvenv.cfg"
     assert data["command"]["argv"] == [str(root / ".venv" / "bin" / "python")]
-    assert prefix_of(cli, root) == str(root / ".venv")
+    assert run_prefix(root) == str(root / ".venv")
 
 
 def test_venv_with_a_vanished_base_interpreter(tmp_path: Path, cli: Cli) -> None:
@@ -108,7 +96,7 @@ def test_uv_project(uv_project: Path, cli: Cli) -> None:
     )
     code, out, _ = cli("check", cwd=uv_project)
     assert code == 0 and "✅ default  uv" in out and "CPython 3.12" in out
-    assert prefix_of(cli, uv_project) == str(uv_project / ".venv")
+    assert run_prefix(uv_project) == str(uv_project / ".venv")
 
 
 def test_uv_without_lock(tmp_path: Path, cli: Cli) -> None:
@@ -124,7 +112,7 @@ def test_python_version_file_means_pyenv(tmp_path: Path, cli: Cli) -> None:
     root.mkdir()
     (root / ".python-version").write_text("3.10\n")
     assert detect(root).kind == "pyenv"
-    prefix = prefix_of(cli, root)
+    prefix = run_prefix(root)
     assert prefix == str(Path(exe).resolve().parents[1])
     code, out, _ = cli("check", cwd=root)
     assert code == 0 and "pyenv" in out and "CPython 3.10" in out
@@ -449,7 +437,7 @@ def test_poetry_project(tmp_path: Path, cli: Cli, poetry_bin: Path, monkeypatch:
     subprocess.run([poetry, *fix.split()[1:], "--no-interaction"], cwd=root, check=True, capture_output=True)
     code, out, _ = cli("check", cwd=root)
     assert code == 0 and "✅ default  poetry" in out
-    assert prefix_of(cli, root) == str(root / ".venv")
+    assert run_prefix(root) == str(root / ".venv")
 
 
 def test_a_project_that_merely_depends_on_pitstop_is_auto_detected(tmp_path: Path, cli: Cli) -> None:
@@ -457,7 +445,7 @@ def test_a_project_that_merely_depends_on_pitstop_is_auto_detected(tmp_path: Pat
         tmp_path / "app", '[project]\nname = "app"\nversion = "0"\n[dependency-groups]\ndev = ["pitstop"]\n'
     )
     subprocess.run([pyenv_python("3.11"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
-    assert prefix_of(cli, root) == str(root / ".venv")
+    assert run_prefix(root) == str(root / ".venv")
 
 
 def test_a_broken_pitstop_config_is_not_silently_auto_detected(tmp_path: Path, cli: Cli) -> None:

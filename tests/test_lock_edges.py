@@ -8,12 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import ProjectFactory
+from tests.helpers import last_line
 
 Cli = Callable[..., tuple[int, str, str]]
-
-
-def last(err: str) -> str:
-    return err.rstrip().splitlines()[-1]
 
 
 def test_a_range_above_every_interpreter_here_still_locks(make_project: ProjectFactory, cli: Cli) -> None:
@@ -34,7 +31,7 @@ def test_an_implementation_that_is_not_installed(make_project: ProjectFactory, c
     code, _, err = cli("lock", cwd=root)
     assert code == 1
     assert "no interpreter satisfies python = 'graalpy'; found: " in err
-    assert last(err).startswith("fix: uv python install graalpy")
+    assert last_line(err).startswith("fix: uv python install graalpy")
     assert not (root / "pylock.toml").exists()
 
 
@@ -45,7 +42,7 @@ def test_upgrade_of_something_that_is_not_a_package_name(make_project: ProjectFa
     code, _, err = cli("lock", "--upgrade", "not a name!", cwd=root)
     assert code == 2
     assert "--upgrade 'not a name!': no such package in pylock.toml" in err
-    assert last(err) == "run: pitstop lock --upgrade  (every package), or name one of: alpha, beta"
+    assert last_line(err) == "run: pitstop lock --upgrade  (every package), or name one of: alpha, beta"
     assert (root / "pylock.toml").read_bytes() == before
 
 
@@ -62,7 +59,7 @@ def test_a_project_path_with_a_control_character(tmp_path: Path, wheels: Path, c
     code, _, err = cli("lock", cwd=root)
     assert code == 2
     assert "holds a control character" in err
-    assert last(err) == "fix: move the project to a directory whose name has no control characters"
+    assert last_line(err) == "fix: move the project to a directory whose name has no control characters"
     assert not (root / "pylock.toml").exists()
 
 
@@ -100,7 +97,7 @@ def test_a_malformed_content_hash_is_a_hand_edit(make_project: ProjectFactory, c
     code, _, err = cli("lock", "--check", cwd=root)
     assert code == 1
     assert "edited by hand" in err or "modified" in err
-    assert last(err) == "run: pitstop lock"
+    assert last_line(err) == "run: pitstop lock"
     code, _, err = cli("lock", cwd=root)
     assert code == 0, err
     assert cli("lock", "--check", cwd=root)[0] == 0

@@ -70,6 +70,18 @@ CASES = [
 ]
 
 
+def _refused_unrun(cli: Cli, root: Path, command: tuple[str, ...], target: str, spawned: list[str]) -> str:
+    """Run ``command``: exit 2 with a fix, nothing on stdout, nothing changed, and the
+    would-be interpreter never started (its sentinel absent, not among spawned programs)."""
+    before = snapshot(root)
+    code, out, err = cli(*command, cwd=root)
+    assert_clean_failure(code, err)
+    assert snapshot(root) == before and out == ""
+    assert not (root.parent / "EXECUTED").exists()
+    assert os.path.realpath(target) not in spawned and "/usr/bin/dash" not in spawned
+    return err
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("ci", [False, True], ids=["dev", "CI"])
@@ -87,13 +99,8 @@ def test_python_that_is_not_an_interpreter_is_exit_2_and_never_run(
     if ci:
         monkeypatch.setenv("CI", "true")
     root = make_project("requirements = []\n", python=target)
-    before = snapshot(root)
-    code, out, err = cli(*command, cwd=root)
-    assert_clean_failure(code, err)
-    assert "not" in err and "Python interpreter" in err and out == ""
-    assert snapshot(root) == before
-    assert not (tmp_path / "EXECUTED").exists()
-    assert os.path.realpath(target) not in spawned and "/usr/bin/dash" not in spawned
+    err = _refused_unrun(cli, root, command, target, spawned)
+    assert "not" in err and "Python interpreter" in err
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -110,14 +117,9 @@ def test_pitstop_python_that_is_not_an_interpreter_is_exit_2_and_never_run(
     target = _not_pythons(tmp_path)[case]
     monkeypatch.setenv("PITSTOP_PYTHON", target)
     root = make_project("requirements = []\n")
-    before = snapshot(root)
-    code, out, err = cli(*command, cwd=root)
-    assert_clean_failure(code, err)
+    err = _refused_unrun(cli, root, command, target, spawned)
     assert f"PITSTOP_PYTHON={target!r} is not a Python interpreter" in err
     assert "fix: set PITSTOP_PYTHON to an interpreter's absolute path, or unset it" in err
-    assert snapshot(root) == before and out == ""
-    assert not (tmp_path / "EXECUTED").exists()
-    assert os.path.realpath(target) not in spawned and "/usr/bin/dash" not in spawned
 
 
 def test_the_system_kind_refuses_a_non_interpreter_with_exit_2(
