@@ -230,3 +230,17 @@ def test_a_requirements_file_that_cannot_be_read(
         == f"fix: create {name} as a regular text file, or remove it from requirements-files"
     )
     assert not (root / "pylock.toml").exists()
+
+
+def test_a_tool_pitstop_header_in_pitstop_toml_says_where_it_belongs(tmp_path: Path, cli: Cli) -> None:
+    """A pyproject habit carried into pitstop.toml: the error names the header, not 'tool'."""
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "pitstop.toml").write_text('[tool.pitstop]\nrequirements = ["beta"]\n', encoding="utf-8")
+    code, out, err = cli("check", cwd=root)
+    assert code == 2 and out == ""
+    assert "pitstop.toml: [tool.pitstop] belongs in pyproject.toml" in err
+    assert (
+        err.rstrip().splitlines()[-1] == "fix: delete the [tool.pitstop] header line (keep the keys under it)"
+    )
+    assert sorted(p.name for p in root.iterdir()) == ["pitstop.toml"]

@@ -196,6 +196,12 @@ def _env(
         if key in known:
             continue
         if kind in KINDS:
+            if key == "tool" and not named and where.file.name == "pitstop.toml" and not where.prefix:
+                raise ConfigError(
+                    "pitstop.toml: [tool.pitstop] belongs in pyproject.toml; pitstop.toml holds the "
+                    "same keys at its top level",
+                    fix="delete the [tool.pitstop] header line (keep the keys under it)",
+                )
             raise unknown_key(where.key(key, scope), key, known)
         # A third-party kind's own key: kinds.plugins.check asks the kind once loading is done.
         third_party.append((key, _third_party_value(body[key], key=where.key(key, scope))))
