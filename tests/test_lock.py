@@ -257,6 +257,8 @@ def test_uv_warnings_are_extracted_once_without_colour() -> None:
     output = 'lock-version = "1.0"\n\x1b[33mwarning\x1b[0m: \x1b[1mx\x1b[0m\nwarning: y\nwarning: y\nResolved 1 package\n'
     assert uv_warnings(output) == ["x", "y"]
     assert uv_warnings("Resolved 3 packages in 2ms\n") == []
+    empty = "warning: Requirements file `/tmp/x/requirements.in` does not contain any dependencies\n"
+    assert uv_warnings(empty) == []  # pitstop's temporary file is no business of the user's
 
 
 @pytest.mark.index
@@ -516,6 +518,7 @@ def test_an_empty_env_in_a_project_with_dependencies_is_a_warning(
     assert code == 0, err
     assert "warning: env 'default' has no requirements" in err
     assert "install-project = true (set it in [tool.pitstop]" in err
+    assert "requirements.in" not in err  # not uv's remark about pitstop's temporary file
     (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text() + 'requirements = ["beta"]\n')
     code, _, err = cli("lock", cwd=root)
     assert code == 0, err

@@ -69,7 +69,9 @@ def uv_warnings(output: str) -> list[str]:
         text = re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
         if text.startswith("warning: ") and text[9:] not in out:
             out.append(text[9:])
-    return out
+    # pitstop writes uv's requirements file in a temporary directory: an env with no
+    # requirements is reported by pitstop itself, never as uv's remark about that file's path.
+    return [w for w in out if not w.endswith("does not contain any dependencies")]
 
 
 def lock_env(
