@@ -11,7 +11,33 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 
-def _parser() -> object:
+COMMANDS = ("setup", "check", "lock", "run", "python", "rollback", "detect", "ci", "clean")
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand argparse picks from ``argv``: the first argument that is not a global
+    option (``--project`` and its abbreviations take the next one); None when in doubt."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-", "--") or _asks_help(arg):  # the top level's help lists every command
+            return None
+        if arg.startswith("--p") and "=" not in arg and "--project".startswith(arg):
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def _asks_help(arg: str) -> bool:
+    if arg.startswith("--"):
+        return len(arg) > 2 and "--help".startswith(arg.partition("=")[0])
+    return arg.startswith("-") and "h" in arg  # -h, or a cluster such as -vh
+
+
+def _parser(argv: Sequence[str] = ()) -> object:
+    """The command line's parser. Defining every subcommand's options costs milliseconds at
+    every start (and ``ci``'s imports its module): with ``argv`` naming a subcommand only that
+    one is defined, as argparse would pick no other; otherwise all of them (``--help``)."""
     import argparse
 
     from pitstop import __version__
@@ -72,9 +98,20 @@ def _parser() -> object:
     parser.set_defaults(env=None, all=False, strict=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    only = command_of(argv)
 
-    def add(name: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def add(name: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser | None:
+        if only not in (None, name):
+            return None
         return sub.add_parser(name, help=help_text, description=help_text, parents=[common, *parents])
+
+    def skip_unavailable(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--skip-unavailable",
+            action="store_true",
+            help="an adopted env that is not available here (a local container, a local .venv) "
+            "is a warning, not a failure; managed envs are always provisioned (for CI)",
+        )
 
     setup = add(
         "setup",
@@ -82,49 +119,49 @@ def _parser() -> object:
         envs,
         policy,
     )
-    setup.add_argument(
-        "--frozen",
-        action="store_true",
-        help="install from the locks as committed; never write a lock (a stale one is a warning)",
-    )
-    check = add("check", "read-only status of envs", envs, policy)
-    check.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    for command in (setup, check):
-        command.add_argument(
-            "--skip-unavailable",
+    if setup:
+        setup.add_argument(
+            "--frozen",
             action="store_true",
-            help="an adopted env that is not available here (a local container, a local .venv) "
-            "is a warning, not a failure; managed envs are always provisioned (for CI)",
+            help="install from the locks as committed; never write a lock (a stale one is a warning)",
         )
+        skip_unavailable(setup)
+    check = add("check", "read-only status of envs", envs, policy)
+    if check:
+        check.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+        skip_unavailable(check)
     lock = add("lock", "resolve requirements into the lock", envs)
-    lock.add_argument("--check", action="store_true", help="only check freshness, offline")
-    lock.add_argument(
-        "--upgrade",
-        nargs="*",
-        metavar="PKG",
-        default=None,
-        help="allow upgrades (of the named packages, or of all)",
-    )
+    if lock:
+        lock.add_argument("--check", action="store_true", help="only check freshness, offline")
+        lock.add_argument(
+            "--upgrade",
+            nargs="*",
+            metavar="PKG",
+            default=None,
+            help="allow upgrades (of the named packages, or of all)",
+        )
     run = add("run", "ensure the env, then run a command inside it", envs, policy)
-    run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
+    if run:
+        run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
     python = add("python", "print the interpreter command of an env", envs, policy)
-    form = python.add_mutually_exclusive_group()
-    form.add_argument(
-        "--json", action="store_true", help="the launcher contract: one JSON document, success or error"
-    )
-    form.add_argument(
-        "--nul", action="store_true", help="NUL-terminated tag=value records (argv=, env=, unset=, cwd=)"
-    )
+    if python:
+        form = python.add_mutually_exclusive_group()
+        form.add_argument(
+            "--json", action="store_true", help="the launcher contract: one JSON document, success or error"
+        )
+        form.add_argument(
+            "--nul", action="store_true", help="NUL-terminated tag=value records (argv=, env=, unset=, cwd=)"
+        )
     add("rollback", "swap venv.prev and venv back", envs)
-    detect = add(
-        "detect",
-        "what auto-detection finds in DIR",
-    )
-    detect.add_argument("dir", nargs="?", default=".", metavar="DIR")
-    detect.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    from pitstop.commands.ci import add_arguments
+    detect = add("detect", "what auto-detection finds in DIR")
+    if detect:
+        detect.add_argument("dir", nargs="?", default=".", metavar="DIR")
+        detect.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    ci = add("ci", "print a CI job template")
+    if ci:
+        from pitstop.commands.ci import add_arguments
 
-    add_arguments(add("ci", "print a CI job template"))
+        add_arguments(ci)
     add("clean", "remove env directories (never locks)", envs)
     return parser
 
@@ -138,7 +175,7 @@ def main(argv: Sequence[str] | None = None, *, render: Callable[[PitstopError], 
     try:
         import argparse
 
-        parser = _parser()
+        parser = _parser(args_list)
         assert isinstance(parser, argparse.ArgumentParser)
         try:
             args = parser.parse_args(args_list)

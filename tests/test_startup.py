@@ -1,0 +1,127 @@
+"""What a command pays for before it does anything: the modules each command path imports,
+pinned by name (benchmarks time them; tests never do)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pitstop.main import COMMANDS, _parser, command_of
+from tests.conftest import ProjectFactory
+from tests.helpers import PY, store
+
+# Prints the modules pitstop imported (not those a tool started with the interpreter, such as
+# coverage's subprocess measurement in .ci/run, had already imported).
+_IMPORTS = r"""
+import sys
+before = set(sys.modules)
+sys.argv = ["pitstop", *sys.argv[1:]]
+from pitstop.main import console
+try:
+    console()
+except SystemExit as exc:
+    code = exc.code
+sys.stderr.write("\nimported: %s\n" % " ".join(sorted(set(sys.modules) - before)))
+raise SystemExit(code)
+"""
+
+
+def imported(root: Path, *argv: str, **env: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", _IMPORTS, *argv],
+        cwd=root,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(proc.stderr.rpartition("\nimported: ")[2].split())
+
+
+@pytest.fixture
+def ready(make_project: ProjectFactory) -> Path:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert imported(root, "setup")
+    return root
+
+
+# Each full-path form (the fast path is off: a cache miss) and the modules it must not import.
+PATHS = {
+    ("setup",): {"pitstop.commands.ci"},
+    ("check",): {"pitstop.commands.ci"},
+    ("check", "--json"): {"pitstop.commands.ci"},
+    ("run", "--", "python", "-c", "pass"): {"pitstop.commands.ci"},
+    ("lock",): {"pitstop.commands.ci"},
+    ("lock", "--check"): {"pitstop.commands.ci"},
+}
+
+
+@pytest.mark.parametrize("argv", list(PATHS))
+def test_a_command_imports_only_what_its_path_needs(ready: Path, argv: tuple[str, ...]) -> None:
+    if argv == ("setup",):  # a build: the env is gone, the lock is fresh
+        shutil.rmtree(store(ready))
+    modules = imported(ready, *argv, PITSTOP_NO_FASTPATH="1")
+    assert "pitstop.config" in modules, "the full path ran"
+    assert not modules & PATHS[argv], sorted(modules & PATHS[argv])
+
+
+def test_command_of_names_what_argparse_picks() -> None:
+    assert command_of(["setup"]) == "setup"
+    assert command_of(["-v", "--project", "check", "run", "-e", "lock"]) == "run"
+    assert command_of(["--pro", "ci", "lock"]) == "lock"  # an abbreviated --project
+    assert command_of(["--project=setup", "-qv", "clean"]) == "clean"
+    for unsure in ([], ["frobnicate", "setup"], ["-h", "setup"], ["-vh", "setup"], ["--he", "setup"], ["--"]):
+        assert command_of(unsure) is None, unsure
+
+
+ARGVS = [
+    *([name] for name in COMMANDS),
+    ["ci", "github", "--python", "3.12", "--nox", "true"],
+    ["setup", "--frozen", "--skip-unavailable", "-e", "a", "--all"],
+    ["check", "--json", "--strict"],
+    ["lock", "--upgrade", "a", "b", "--check"],
+    ["run", "--no-strict", "--", "python", "-c", "pass", "setup"],
+    ["python", "--json", "--nul"],
+    ["detect", "sub", "--json"],
+    ["-v", "--project", "ci", "rollback", "-q"],
+    ["--pro", "run", "clean"],
+    ["--project=x", "setup", "--bogus"],
+    ["setup", "--json"],
+    ["clean", "--frozen"],
+    ["ci", "bogus"],
+    ["frobnicate", "setup"],
+    ["--project"],
+    [],
+]
+
+
+@pytest.mark.parametrize("argv", ARGVS, ids=" ".join)
+def test_the_parser_for_one_command_parses_as_the_whole_one(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The parser built for ``argv`` defines only the command it names, and gives the same
+    namespace, or the same usage error, as the parser with every command."""
+
+    def parse(parser: object) -> tuple[object, str, str]:
+        assert isinstance(parser, argparse.ArgumentParser)
+        try:
+            result: object = vars(parser.parse_args(argv))
+        except SystemExit as exc:
+            result = exc.code
+        out, err = capsys.readouterr()
+        return result, out, err
+
+    one, whole = _parser(argv), _parser()
+    assert parse(one) == parse(whole)
+    assert isinstance(one, argparse.ArgumentParser)
+    chosen = command_of(argv)
+    sub = next(a for a in one._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(sub.choices) == ([chosen] if chosen else list(COMMANDS))
