@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
             "pitstop.index_options",
             "pitstop.index_origins",
             "pitstop.lockfile",
+            "pitstop.lockcache",
             "pitstop.installers",
             "pitstop.lockverify",
             "pitstop.lock_sources",

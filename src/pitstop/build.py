@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from pitstop import _testing, lockfile, state, swap
+from pitstop import _testing, lockcache, lockfile, state, swap
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import NotReadyError
 from pitstop.identity import Interpreter, RuntimeIdentity
 from pitstop.inputs import Inputs
+from pitstop.installers.base import Installer
 from pitstop.output import Reporter, count
 from pitstop.runtime import Runtimes
 
@@ -36,10 +37,15 @@ def build_env(
     runtimes: Runtimes,
     reporter: Reporter,
     reason: str,
+    reuse: bool = False,
 ) -> None:
     """Build ``env`` for ``interp`` in ``venv.new`` and swap it in: the empty venv is created
     while the lock is read and verified, then the lock is installed, the result verified, the
-    state marker written and the swap committed. Any failure (or SIGTERM) sets venv.new aside."""
+    state marker written and the swap committed. Any failure (or SIGTERM) sets venv.new aside.
+
+    ``reuse`` (dev mode only): take the parsed, selected and verified lock from
+    :mod:`pitstop.lockcache` when this machine already verified these exact lock bytes in the
+    same context, and record it there otherwise."""
     from packaging.utils import canonicalize_name
 
     from pitstop import __version__, installers, lockverify
@@ -59,18 +65,17 @@ def build_env(
             # lock is read and verified; nothing is installed into it before both are done,
             # and a lock that fails verification ends the creation and discards venv.new.
             creating = installer.start_create(new, interp)
+            markers = dict(interp.markers)
             try:
-                lock, lock_hash = _snapshot(project.lock_path(env), inputs.hash)
-                expected = select(lock, interp)
-                markers = dict(interp.markers)
-                lockverify.before_install(project, env, inputs, lock, expected, markers)
+                lock, verified, lock_hash = _verified(project, env, inputs, interp, installer, reuse=reuse)
+                expected = verified.selected
             except BaseException:
                 creating.kill()
                 raise
             reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
             creating.wait()
             _testing.checkpoint("after-venv")
-            installer.install(new, lock, expected)
+            installer.install(new, lock, expected, verified.prepared)
             _testing.checkpoint("after-install")
             smoke = set(names(inputs.requirements))
             if inputs.install_project:
@@ -106,7 +111,49 @@ def build_env(
     reporter.step(f"swapped {env.name}: {count(len(expected), 'package')}, {kept}")
 
 
-def _snapshot(path: Path, inputs_hash: str) -> tuple[lockfile.LockFile, str]:
+def _verified(
+    project: Project, env: EnvSpec, inputs: Inputs, interp: Interpreter, installer: Installer, *, reuse: bool
+) -> tuple[lockfile.LockFile, lockcache.Verified, str]:
+    """The lock read once, parsed, selected for ``interp`` and verified against the
+    untrusted-lock rules, with the installer's copy of it and its content hash: from
+    :mod:`pitstop.lockcache` when ``reuse`` allows and it holds these bytes, else done now."""
+    from pitstop import lockverify
+
+    path = project.lock_path(env)
+    raw, lock_hash = _snapshot(path, inputs.hash)
+    settings = env.settings
+    ctx = lockcache.context(
+        installer.name,
+        str(path),
+        str(project.root),
+        sorted(interp.markers),
+        interp.identity.version,
+        inputs.hash,
+        list(inputs.requirements),
+        inputs.install_project,
+        settings.index_url,
+        settings.extra_index_urls,
+        settings.find_links,
+        settings.no_index,
+        settings.allow_build,
+        (project.pyproject.get("project") or {}).get("name"),
+    )
+    cache = project.store(env).parent / ".cache"
+    hit = lockcache.lookup(cache, env.name, lock=path, raw=raw, ctx=ctx) if reuse else None
+    if hit is not None:
+        return lockfile.LockFile(path=path, data=hit.data), hit, lock_hash
+    # _snapshot() checked the same bytes are UTF-8. Relative file paths in a lock are
+    # relative to where the lock lives (``path``).
+    lock = lockfile.parse(path, raw.decode("utf-8"))
+    expected = select(lock, interp)
+    lockverify.before_install(project, env, inputs, lock, expected, dict(interp.markers))
+    verified = lockcache.Verified(data=dict(lock.data), selected=expected, prepared=installer.prepare(lock))
+    if reuse:
+        lockcache.store(cache, env.name, lock=path, raw=raw, ctx=ctx, verified=verified)
+    return lock, verified, lock_hash
+
+
+def _snapshot(path: Path, inputs_hash: str) -> tuple[bytes, str]:
     """Read the lock's bytes once: the parsed lock installed and the content hash the marker
     records both come from those same bytes (in memory, never read again), so a lock
     rewritten meanwhile (``lock --upgrade`` during ``setup``) can never be described by a
@@ -125,9 +172,7 @@ def _snapshot(path: Path, inputs_hash: str) -> tuple[lockfile.LockFile, str]:
             f"{path.name} changed while pitstop was reading it ({status.describe()})",
             fix=f"run: pitstop setup  (again, once {path.name} is settled)",
         )
-    # status_of() decoded the same bytes as UTF-8 already. Relative file paths in a lock
-    # are relative to where the lock lives (``path``).
-    return lockfile.parse(path, raw.decode("utf-8")), status.content_hash
+    return raw, status.content_hash
 
 
 def select(lock: lockfile.LockFile, interp: Interpreter) -> dict[str, str | None]:

@@ -200,6 +200,7 @@ class Provisioner:
                         runtimes=self.runtimes,
                         reporter=self.reporter,
                         reason=ready.reason,
+                        reuse=not self.policy.strict,  # strict verifies the text it installs
                     )
                     swap.release(store)  # setup rebuilt from the lock: no rollback holds
                     ready = self.status(env, inputs)

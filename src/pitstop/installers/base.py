@@ -28,8 +28,15 @@ class Installer(Protocol):
     def start_create(self, venv: Path, interpreter: Interpreter) -> Pending:
         """Start creating an empty venv at ``venv`` for ``interpreter`` (``wait()`` for it)."""
 
-    def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
-        """Install exactly ``lock`` (hash-checked); ``expected`` is what it selects here."""
+    def prepare(self, lock: LockFile) -> str:
+        """What the installer makes of ``lock`` before installing (uv: the copy it syncs), a
+        pure function of the lock that a build may reuse (:mod:`pitstop.lockcache`)."""
+
+    def install(
+        self, venv: Path, lock: LockFile, expected: dict[str, str | None], prepared: str | None = None
+    ) -> None:
+        """Install exactly ``lock`` (hash-checked); ``expected`` is what it selects here,
+        ``prepared`` what :meth:`prepare` returned for it (None: made now)."""
 
     def finalize(self, venv: Path, final: Path) -> None:
         """Make the env at ``venv`` correct once it is renamed to ``final``."""

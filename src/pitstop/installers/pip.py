@@ -45,7 +45,13 @@ class PipInstaller:
         proc = start(argv, env=scrubbed_env(extra=self._environ))
         return Pending(proc, partial(self._failed, "create the venv"))
 
-    def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
+    def prepare(self, lock: LockFile) -> str:
+        """Nothing: pip's requirements file is made from ``expected`` at install time."""
+        return ""
+
+    def install(
+        self, venv: Path, lock: LockFile, expected: dict[str, str | None], prepared: str | None = None
+    ) -> None:
         """Install each selected package pinned with all its hashes; pip picks the file.
 
         ``expected`` is the lock's selection for the target interpreter (markers and

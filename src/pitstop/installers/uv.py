@@ -28,6 +28,14 @@ def prompt(project: Project, env: EnvSpec) -> str:
 def without_directories(lock: LockFile, directory: Path) -> Path:
     """A copy of ``lock`` in ``directory`` without local-project entries, its relative file
     paths made absolute (they were relative to the original lock)."""
+    path = directory / "pylock.toml"
+    path.write_text(source_text(lock), encoding="utf-8")
+    return path
+
+
+def source_text(lock: LockFile) -> str:
+    """The text of :func:`without_directories`' copy of ``lock`` (a pure function of the
+    lock's data and where it lives, so a build may reuse it: :mod:`pitstop.lockcache`)."""
     from pitstop import lockfile
 
     base = lock.path.parent
@@ -43,15 +51,12 @@ def without_directories(lock: LockFile, directory: Path) -> Path:
             elif isinstance(entries, dict):
                 copy[key] = _absolute(entries, base)
         packages.append(copy)
-    text = lockfile.render(
+    return lockfile.render(
         packages=packages,
         requires_python=str(lock.data.get("requires-python", "")),
         environments=list(lock.data.get("environments", [])),
         tool={k: v for k, v in lock.tool.items() if k != "content-hash"},
     )
-    path = directory / "pylock.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _absolute(entry: Mapping[str, Any], base: Path) -> dict[str, Any]:
@@ -109,7 +114,13 @@ class UvInstaller:
         extra = index_environ(self.project, self.env, tool="uv")
         return Pending(start(argv, env=scrubbed_env(extra=extra)), partial(self._failed, "create the venv"))
 
-    def install(self, venv: Path, lock: LockFile, expected: dict[str, str | None]) -> None:
+    def prepare(self, lock: LockFile) -> str:
+        """The copy of ``lock`` uv syncs (:func:`source_text`)."""
+        return source_text(lock)
+
+    def install(
+        self, venv: Path, lock: LockFile, expected: dict[str, str | None], prepared: str | None = None
+    ) -> None:
         """``uv pip sync`` of the lock with hashes required, into ``venv`` as a venv.
 
         uv is pointed at ``venv`` only through ``VIRTUAL_ENV`` (never ``--python``: a path
@@ -121,13 +132,15 @@ class UvInstaller:
         uv syncs a copy of the lock (the content pitstop read once, paths made absolute)
         without local-project entries: uv cannot hash a local project, so the project
         (``install-project``) is installed editable on its own afterwards (``--no-deps``).
+        ``prepared`` is that copy's text when :meth:`prepare` made it already.
         """
         from pitstop.installers.base import scratch
 
         quiet = [] if self.reporter.interactive else ["--quiet"]
         directories = [p for p in lock.packages if isinstance(p.get("directory"), dict)]
         with scratch(venv.parent) as work:
-            source = without_directories(lock, work)
+            source = work / "pylock.toml"
+            source.write_text(self.prepare(lock) if prepared is None else prepared, encoding="utf-8")
             self._run_in(
                 venv,
                 [

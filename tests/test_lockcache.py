@@ -1,0 +1,158 @@
+# ruff: noqa: S302 - the tests read and forge pitstop's own cache entries
+"""A dev build reuses what it verified of the same lock text; nothing else ever does."""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pitstop import lockcache, lockfile, lockverify
+from tests.conftest import ProjectFactory
+from tests.helpers import PY, installed_version, store
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def _entry(root: Path) -> Path:
+    return root / ".pitstop" / ".cache" / "lock-default.bin"
+
+
+def _count_full_path(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every full parse and every lock verification of this process."""
+    calls: list[str] = []
+    parse, verify = lockfile.parse, lockverify.before_install
+
+    def counting_parse(path: Path, text: str) -> lockfile.LockFile:
+        calls.append("parse")
+        return parse(path, text)
+
+    def counting_verify(*args: object, **kwargs: object) -> None:
+        calls.append("verify")
+        verify(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lockfile, "parse", counting_parse)
+    monkeypatch.setattr(lockverify, "before_install", counting_verify)
+    lockfile._PARSED.clear()
+    return calls
+
+
+def _forge(root: Path, drop: str) -> None:
+    """Rewrite the cache entry as someone who can write the store could: ``drop`` removed
+    from what it says the lock selects (the stat binding still matches)."""
+    entry = marshal.loads(_entry(root).read_bytes())
+    entry["selected"].pop(drop)
+    _entry(root).write_bytes(marshal.dumps(entry))
+
+
+def test_rebuilding_the_same_lock_reuses_what_was_verified(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    assert _entry(root).is_file()
+    calls = _count_full_path(monkeypatch)
+    assert cli("clean", cwd=root)[0] == 0
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert calls == []  # neither parsed nor verified again
+    assert installed_version(root, "beta") == "1.0" and installed_version(root, "alpha") == "2.0"
+    assert cli("check", cwd=root)[0] == 0
+
+
+def test_a_lock_file_rewritten_or_touched_is_verified_again(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    lock = root / "pylock.toml"
+    text = lock.read_bytes()
+    lock.unlink()
+    lock.write_bytes(text)  # the same bytes, a new inode: what a checkout or a copy gives
+    calls = _count_full_path(monkeypatch)
+    assert cli("clean", cwd=root)[0] == 0
+    assert cli("setup", cwd=root)[0] == 0
+    assert calls == ["parse", "verify"]
+
+
+def test_an_entry_from_elsewhere_is_never_used(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A committed or copied entry names another file's inode and mtime: ignored, even
+    when it is for exactly these lock bytes."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    _forge(root, drop="alpha")
+    entry = marshal.loads(_entry(root).read_bytes())
+    entry["stat"] = [entry["stat"][0], entry["stat"][1] + 1, entry["stat"][2]]
+    _entry(root).write_bytes(marshal.dumps(entry))
+    calls = _count_full_path(monkeypatch)
+    assert cli("clean", cwd=root)[0] == 0
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert calls == ["parse", "verify"]
+    assert installed_version(root, "alpha") == "2.0"
+
+
+def test_strict_verifies_the_text_it_installs(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    _forge(root, drop="alpha")
+    calls = _count_full_path(monkeypatch)
+    assert cli("clean", cwd=root)[0] == 0
+    code, _, err = cli("setup", "--strict", cwd=root)
+    assert code == 0, err
+    assert calls == ["parse", "verify"]
+    assert installed_version(root, "alpha") == "2.0"
+
+
+def test_a_different_context_or_damaged_entry_is_a_miss(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    lock.write_text("x = 1\n")
+    raw = lock.read_bytes()
+    cache = tmp_path / "cache"
+    verified = lockcache.Verified(data={"x": 1}, selected={"a": "1.0", "b": None}, prepared="copy")
+    ctx = lockcache.context("uv", "markers")
+    lockcache.store(cache, "default", lock=lock, raw=raw, ctx=ctx, verified=verified)
+    assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx) == verified
+    assert (
+        lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=lockcache.context("pip", "markers"))
+        is None
+    )
+    assert lockcache.lookup(cache, "default", lock=lock, raw=raw + b"\n", ctx=ctx) is None
+    assert lockcache.lookup(cache, "other", lock=lock, raw=raw, ctx=ctx) is None
+    entry = cache / "lock-default.bin"
+    good = entry.read_bytes()
+    for damaged in (good[: len(good) // 2], b"", b"\x00junk", marshal.dumps([1, 2])):
+        entry.write_bytes(damaged)
+        assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx) is None
+    wrong = marshal.loads(good)
+    wrong["selected"] = {"a": 1}
+    entry.write_bytes(marshal.dumps(wrong))
+    assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx) is None
+
+
+def test_data_marshal_cannot_hold_is_not_recorded(tmp_path: Path) -> None:
+    import datetime
+
+    lock = tmp_path / "pylock.toml"
+    lock.write_text("x = 1\n")
+    cache = tmp_path / "cache"
+    stamped = {"created": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)}
+    verified = lockcache.Verified(data=stamped, selected={}, prepared="")
+    lockcache.store(cache, "default", lock=lock, raw=lock.read_bytes(), ctx="c", verified=verified)
+    assert not (cache / "lock-default.bin").exists()
+
+
+def test_cached_env_is_the_same_as_a_verified_one(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    first = sorted(p.name for p in (store(root) / "venv").glob("lib/python*/site-packages/*"))
+    assert cli("clean", cwd=root)[0] == 0
+    assert cli("setup", cwd=root)[0] == 0
+    again = sorted(p.name for p in (store(root) / "venv").glob("lib/python*/site-packages/*"))
+    assert first == again
