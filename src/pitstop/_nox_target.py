@@ -9,7 +9,7 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +74,7 @@ class Target:
     def spec(self) -> EnvSpec:
         """The env's spec (with the matrix interpreter as its variant)."""
         spec = self.project.env(self.env_name)
-        return replace(spec, python_variant=self.variant) if self.variant else spec
+        return spec._replace(python_variant=self.variant) if self.variant else spec
 
     @staticmethod
     def check_variant(value: str) -> None:
@@ -182,7 +182,7 @@ class Target:
                     fix=f"drop python= from the session, or make {spec.table} a managed env",
                 )
             if python != collect(proj, spec).python:
-                spec = replace(spec, python_variant=python)
+                spec = spec._replace(python_variant=python)
         prov = None
         if spec.kind == "managed" and not no_install:
             policy = cls.policy_for(proj)

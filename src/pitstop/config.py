@@ -12,10 +12,9 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import UnionType
-from typing import Any, Literal, Union, cast, get_args, get_origin, get_type_hints
+from typing import Any, Literal, NamedTuple, Union, cast, get_args, get_origin, get_type_hints
 
 from pitstop.errors import ConfigError
 
@@ -44,8 +43,11 @@ LockRuntime = Literal["any", "exact"]
 ThirdPartyValue = str | bool | int | tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+# The records are NamedTuples, not dataclasses: a frozen dataclass compiles its methods at
+# every start (~0.5 ms a class), a cost every command pays (tests/test_startup.py).
+
+
+class Settings(NamedTuple):
     """Inherited settings of one env."""
 
     python: str | None = None
@@ -62,8 +64,7 @@ class Settings:
     environments: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Sources:
+class Sources(NamedTuple):
     """Requirement sources of one managed env (never inherited)."""
 
     requirements: tuple[str, ...] = ()
@@ -72,7 +73,7 @@ class Sources:
     extras: tuple[str, ...] = ()
     install_project: bool = False
     #: A table in TOML (import name -> requirement), kept as sorted pairs.
-    libraries: tuple[tuple[str, Any], ...] = field(default=(), metadata={"toml": dict})
+    libraries: tuple[tuple[str, Any], ...] = ()
 
 
 def _toml_type(hint: Any) -> type:
@@ -88,27 +89,30 @@ def _toml_type(hint: Any) -> type:
     return cast(type, hint)
 
 
-def _schema(record: type) -> tuple[dict[str, type], dict[str, tuple[str, ...]]]:
+def _schema(
+    record: type, toml: Mapping[str, type] | None = None
+) -> tuple[dict[str, type], dict[str, tuple[str, ...]]]:
     """(key -> TOML type, key -> allowed values) of a record's fields, keys spelled as in
-    TOML (``auto-install`` for ``auto_install``): the key tables are derived from the records."""
+    TOML (``auto-install`` for ``auto_install``): the key tables are derived from the records.
+    ``toml`` names a field's TOML type where its Python type does not say it."""
     hints = get_type_hints(record)
     keys: dict[str, type] = {}
     choices: dict[str, tuple[str, ...]] = {}
-    for f in fields(record):
-        key = f.name.replace("_", "-")
-        keys[key] = f.metadata.get("toml") or _toml_type(hints[f.name])
-        if get_origin(hints[f.name]) is Literal:
-            choices[key] = get_args(hints[f.name])
+    for name, hint in hints.items():
+        key = name.replace("_", "-")
+        keys[key] = (toml or {}).get(name) or _toml_type(hint)
+        if get_origin(hint) is Literal:
+            choices[key] = get_args(hint)
     return keys, choices
 
 
 # Settings are inherited by named envs; requirement sources are not (SPEC §2).
 SETTING_KEYS, CHOICES = _schema(Settings)
-SOURCE_KEYS, _ = _schema(Sources)
+# ``libraries`` is a TOML table (import name -> requirement), kept as sorted pairs.
+SOURCE_KEYS, _ = _schema(Sources, {"libraries": dict})
 
 
-@dataclass(frozen=True, slots=True)
-class EnvSpec:
+class EnvSpec(NamedTuple):
     """One configured environment."""
 
     name: str
@@ -145,18 +149,17 @@ class EnvSpec:
         return "pylock.toml" if self.name == DEFAULT_ENV else f"pylock.{self.name}.toml"
 
 
-@dataclass(frozen=True, slots=True)
-class Project:
+class Project(NamedTuple):
     """A project root and its configured envs."""
 
     root: Path
     config_file: Path
     envs: Mapping[str, EnvSpec]
-    pyproject: Mapping[str, Any] = field(default_factory=dict)
+    pyproject: Mapping[str, Any] = {}  # read-only (a Mapping): one shared empty default is safe
     python_version_file: str | None = None
     python_override: str | None = None
     auto_install_override: str | None = None
-    tool: Mapping[str, Any] = field(default_factory=dict)
+    tool: Mapping[str, Any] = {}  # read-only (a Mapping): one shared empty default is safe
 
     def env(self, name: str) -> EnvSpec:
         """The env called ``name``, or a config error listing the known ones."""

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pitstop.config import (
     ADOPTED_KEYS,
@@ -38,8 +37,7 @@ _TYPE_NAMES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Where:
+class Where(NamedTuple):
     file: Path
     prefix: str
 
@@ -143,9 +141,7 @@ def _settings(
                     f"{where.key('environments', env)}: invalid marker {marker!r}",
                     fix="use PEP 508 markers such as \"sys_platform == 'linux'\"",
                 ) from None
-    fields = {f: getattr(inherited, f) for f in Settings.__dataclass_fields__}
-    fields.update(values)
-    return Settings(**fields)
+    return inherited._replace(**values)
 
 
 def _check_location(location: str, *, root: Path, key: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pitstop.errors import ConfigError
 
@@ -17,8 +17,7 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 CI_VARIABLES = ("GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "TF_BUILD", "JENKINS_URL")
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """Whether pitstop may resolve and rebuild (dev) or must only verify (strict)."""
 
     strict: bool

@@ -3,8 +3,8 @@ are :mod:`pitstop.build`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pitstop import lockfile, state, swap
 from pitstop.build import build_env, runtime_dict
@@ -18,8 +18,7 @@ from pitstop.policy import Policy
 from pitstop.runtime import Runtimes
 
 
-@dataclass(frozen=True, slots=True)
-class Readiness:
+class Readiness(NamedTuple):
     """Read-only status of one managed env."""
 
     env: str

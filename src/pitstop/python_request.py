@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pitstop.errors import ConfigError, InterpreterNotFound
 
@@ -24,8 +24,7 @@ INTERPRETER_NAMES = "python, python3, python3.12, python3.13t, pypy3, graalpy"
 PATH_FIX = 'set python to an interpreter\'s absolute path (e.g. /usr/bin/python3.12) or a version ("3.12")'
 
 
-@dataclass(frozen=True, slots=True)
-class PythonRequest:
+class PythonRequest(NamedTuple):
     """A parsed ``python`` setting."""
 
     raw: str

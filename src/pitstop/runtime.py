@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pitstop.errors import InterpreterNotFound, NotReadyError
 from pitstop.identity import IdentityCache, Interpreter, interpreter_from_probe, run_probe
@@ -20,8 +20,7 @@ _UV_NAME = re.compile(r"^(?P<impl>cpython|pypy|graalpy)-(?P<version>\d+\.\d+\.\d
 _PATH_NAME = re.compile(r"^python(?P<version>3(?:\.\d+)?)?(?P<ft>t)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """An interpreter found on disk, with what its location says of it (not yet probed)."""
 
     path: str

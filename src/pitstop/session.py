@@ -6,9 +6,8 @@ interpreter discovery, the reporter and the strict/dev policy are made the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pitstop import policy as _policy
 from pitstop.config import DEFAULT_ENV, KINDS, Project
@@ -20,8 +19,7 @@ if TYPE_CHECKING:
     from pitstop.provision import Provisioner
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
+class Session(NamedTuple):
     """The project, interpreter discovery, a reporter and the strict/dev policy."""
 
     project: Project

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 MARKER = ".pitstop-state.json"
 SCHEMA = 1
 
 
-@dataclass(frozen=True, slots=True)
-class EnvState:
+class EnvState(NamedTuple):
     """What a complete env was built from (SPEC §5 Files)."""
 
     schema: int
@@ -32,7 +30,7 @@ class EnvState:
 
     def to_json(self) -> str:
         """Stable JSON text."""
-        return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
+        return json.dumps(self._asdict(), indent=1, sort_keys=True) + "\n"
 
 
 def marker_path(venv: Path) -> Path:

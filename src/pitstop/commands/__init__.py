@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pitstop.config import DEFAULT_ENV, EnvSpec, Project
 from pitstop.errors import ConfigError, NoConfigError
@@ -12,8 +12,7 @@ from pitstop.output import Reporter
 from pitstop.session import Session, load_project, open_session
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(NamedTuple):
     """The options the subcommands share, typed: read once from argparse's namespace, where
     ``main`` gives every subcommand all of them (a subcommand without ``-e``/``--all`` or
     ``--strict`` has the defaults)."""

@@ -100,12 +100,10 @@ def remember(ctx: Session) -> None:
     if all(e.kind == "managed" for e in envs):
         reports = [registry.validate(project, env, runtimes=ctx.runtimes) for env in envs]
         if all(r.status == "ok" for r in reports):
-            from dataclasses import replace
-
             from pitstop.policy import for_project
 
             policy = for_project(project)  # what a plain `check --json` reports, whatever the flags
-            prov = replace(ctx, policy=policy).provisioner()
+            prov = ctx._replace(policy=policy).provisioner()
             files = [f for env in envs for f in prov.fingerprint(env)]
             for every in (False, True):
                 answers[key("check", every=every)] = {"stdout": render_text(reports), "files": files}

@@ -39,12 +39,10 @@ def run(args: argparse.Namespace) -> int:
 
 def with_variants(project: Project, env: EnvSpec) -> list[EnvSpec]:
     """``env`` and the per-interpreter envs a nox matrix built from it (``<env>@3.12``)."""
-    from dataclasses import replace
-
     location = project.location(env.settings)
     found = sorted(p.name for p in location.iterdir()) if location.is_dir() else []
     prefix = f"{env.name}@"  # env names cannot contain "@"
-    return [env] + [replace(env, python_variant=n[len(prefix) :]) for n in found if n.startswith(prefix)]
+    return [env] + [env._replace(python_variant=n[len(prefix) :]) for n in found if n.startswith(prefix)]
 
 
 def _label(env: EnvSpec) -> str:

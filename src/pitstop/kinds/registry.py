@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import replace
 from importlib import import_module
 from typing import cast
 
@@ -80,7 +79,7 @@ def uninherited(project: Project, spec: EnvSpec) -> EnvSpec:
     python = own if isinstance(own, str) and spec.kind not in _OWN_INTERPRETER else None
     if python == spec.settings.python:
         return spec
-    return replace(spec, settings=replace(spec.settings, python=python))
+    return spec._replace(settings=spec.settings._replace(python=python))
 
 
 def effective(project: Project, spec: EnvSpec) -> EnvSpec:
@@ -97,7 +96,7 @@ def effective(project: Project, spec: EnvSpec) -> EnvSpec:
             f"{directory} is a pitstop project; declare its envs there",
             fix=f"use --project {directory}",
         )
-    return uninherited(project, replace(spec, kind=found.kind, options=found.options or spec.options))
+    return uninherited(project, spec._replace(kind=found.kind, options=found.options or spec.options))
 
 
 def context(
