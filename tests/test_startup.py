@@ -27,12 +27,22 @@ try:
     console()
 except SystemExit as exc:
     code = exc.code
-sys.stderr.write("\nimported: %s\n" % " ".join(sorted(set(sys.modules) - before)))
+new = sorted(set(sys.modules) - before)
+records = sorted(
+    f"{name}.{value.__qualname__}"
+    for name in new
+    if name.startswith("pitstop")
+    for value in vars(sys.modules[name]).values()
+    if isinstance(value, type) and value.__module__ == name and "__dataclass_fields__" in vars(value)
+)
+sys.stderr.write("\ndataclasses: %s\nimported: %s\n" % (" ".join(records), " ".join(new)))
 raise SystemExit(code)
 """
 
 
 def imported(root: Path, *argv: str, **env: str) -> set[str]:
+    """The modules pitstop imports for ``argv`` (and ``dataclass:NAME`` for each of its own
+    dataclasses those define)."""
     proc = subprocess.run(
         [sys.executable, "-I", "-c", _IMPORTS, *argv],
         cwd=root,
@@ -43,7 +53,8 @@ def imported(root: Path, *argv: str, **env: str) -> set[str]:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    return set(proc.stderr.rpartition("\nimported: ")[2].split())
+    records, _, modules = proc.stderr.rpartition("\ndataclasses: ")[2].partition("\nimported: ")
+    return set(modules.split()) | {f"dataclass:{name}" for name in records.split()}
 
 
 @pytest.fixture
@@ -71,6 +82,33 @@ def test_a_command_imports_only_what_its_path_needs(ready: Path, argv: tuple[str
     modules = imported(ready, *argv, PITSTOP_NO_FASTPATH="1")
     assert "pitstop.config" in modules, "the full path ran"
     assert not modules & PATHS[argv], sorted(modules & PATHS[argv])
+
+
+# A frozen dataclass compiles its methods when its module is imported (~0.5 ms a class, every
+# start); pitstop's internal records are NamedTuples. These stay dataclasses: the public API's
+# records (what ensure/resolve/check/lock return, what a third-party kind builds), Inputs (its
+# ``index`` field would shadow tuple.index), and the lock and verification engine's own.
+DATACLASSES_ON_THE_BUILD_PATH = {
+    "pitstop.identity.RuntimeIdentity",
+    "pitstop.identity.Interpreter",
+    "pitstop.kinds.base.PythonCommand",
+    "pitstop.kinds.base.Report",
+    "pitstop.kinds.base.KindContext",
+    "pitstop.inputs.Inputs",
+    "pitstop.lockfile.LockStatus",
+    "pitstop.lockfile.LockFile",
+    "pitstop.lock_sources.Trusted",
+    "pitstop.verify.Distribution",
+}
+
+
+def test_the_build_path_defines_no_new_dataclass(ready: Path) -> None:
+    """A new record on the setup path is a NamedTuple, or is added above with its reason."""
+    shutil.rmtree(store(ready))
+    modules = imported(ready, "setup")
+    found = {m.removeprefix("dataclass:") for m in modules if m.startswith("dataclass:")}
+    assert found <= DATACLASSES_ON_THE_BUILD_PATH, sorted(found - DATACLASSES_ON_THE_BUILD_PATH)
+    assert "pitstop.config" in modules, "the full path ran"
 
 
 def test_command_of_names_what_argparse_picks() -> None:
