@@ -97,6 +97,7 @@ DATACLASSES_ON_THE_BUILD_PATH = {
     "pitstop.inputs.Inputs",
     "pitstop.lockfile.LockStatus",
     "pitstop.lockfile.LockFile",
+    "pitstop.lockcache.Verified",
     "pitstop.lock_sources.Trusted",
     "pitstop.verify.Distribution",
 }
