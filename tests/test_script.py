@@ -1,0 +1,165 @@
+"""The ``pitstop`` command as installers write it.
+
+pitstop ships its command as a wheel script (``scripts/pitstop`` in the checkout,
+``pitstop-VERSION.data/scripts/pitstop`` in the wheel), not a ``[project.scripts]`` entry point:
+pip's console-script template (before pip 25.2) imports ``re`` before pitstop's code runs, a
+third of a no-op ``pitstop check``. These tests build pitstop's own wheel from this checkout
+(and from its sdist) with the hatchling of the test env, offline, install it with pip (the one
+``python -m venv`` seeds) and with uv, and run the command each wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pitstop import __version__
+from tests.conftest import ProjectFactory
+from tests.helpers import PY
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = f"pitstop-{__version__}.data/scripts/pitstop"
+
+
+def _hatchling(hook: str, source: Path, out: Path) -> Path:
+    """Run hatchling's PEP 517 ``hook`` on ``source`` (this test env's hatchling: no index)."""
+    code = f"import sys; from hatchling.build import {hook}; print({hook}(sys.argv[1]))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(out)],
+        cwd=source,
+        env={"PATH": os.environ["PATH"], "HOME": str(out)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out / proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """pitstop's wheel built from this checkout, and built from pitstop's sdist (what
+    ``pip install pitstop-X.tar.gz`` does)."""
+    out = tmp_path_factory.mktemp("dist")
+    sdist = _hatchling("build_sdist", ROOT, out)
+    with tarfile.open(sdist) as tar:
+        tar.extractall(out / "unpacked", filter="data")
+    (unpacked,) = (out / "unpacked").iterdir()
+    from_sdist = out / "from-sdist"
+    from_sdist.mkdir()
+    return {
+        "checkout": _hatchling("build_wheel", ROOT, out),
+        "sdist": _hatchling("build_wheel", unpacked, from_sdist),
+    }
+
+
+@pytest.mark.parametrize("source", ["checkout", "sdist"])
+def test_the_wheel_ships_pitstop_as_an_executable_python_script(built: dict[str, Path], source: str) -> None:
+    """The script is in the wheel's scripts directory with ``#!python`` (the line installers
+    rewrite) and an executable mode (pip sets none itself), and no console-script entry point
+    competes for the name."""
+    with zipfile.ZipFile(built[source]) as wheel:
+        info = wheel.getinfo(SCRIPT)
+        text = wheel.read(info).decode()
+        names = wheel.namelist()
+        entry_points = next((n for n in names if n.endswith(".dist-info/entry_points.txt")), None)
+        console = wheel.read(entry_points).decode() if entry_points else ""
+    assert text.splitlines()[0] == "#!python"
+    assert "from pitstop.main import console" in text and "import re" not in text
+    assert (info.external_attr >> 16) & 0o111 == 0o111, oct(info.external_attr >> 16)
+    assert "console_scripts" not in console
+
+
+def _install(installer: str, wheel: Path, venv: Path) -> None:
+    """``wheel`` into a fresh ``venv`` with ``installer``, from the file alone (no index)."""
+    import uv
+
+    if installer == "pip":
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+        argv = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "--no-deps"]
+        subprocess.run([*argv, str(wheel)], check=True, capture_output=True)
+    else:
+        uv_bin = uv.find_uv_bin()
+        subprocess.run([uv_bin, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+        argv = [
+            uv_bin,
+            "pip",
+            "install",
+            "-q",
+            "--offline",
+            "--no-deps",
+            "--python",
+            str(venv / "bin" / "python"),
+        ]
+        subprocess.run([*argv, str(wheel)], check=True, capture_output=True)
+
+
+def _interpreter(script: Path) -> Path:
+    """The interpreter a script's first lines start: ``#!PATH``, or (uv, for a path with a
+    space or over 127 bytes) ``#!/bin/sh`` + ``'''exec' 'PATH' "$0" "$@"``."""
+    lines = script.read_text().splitlines()
+    if lines[0] == "#!/bin/sh":
+        return Path(shlex.split(lines[1])[1])
+    assert lines[0].startswith("#!"), lines[0]
+    return Path(lines[0][2:])
+
+
+def _imports(stderr: str) -> list[str]:
+    """Module names, in the order they finished importing, from ``PYTHONPROFILEIMPORTTIME``."""
+    return [
+        line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if line.startswith("import time:")
+    ][1:]
+
+
+@pytest.mark.parametrize("installer", ["pip", "uv"])
+def test_the_installed_command_runs_that_envs_python_without_importing_re(
+    built: dict[str, Path], installer: str, tmp_path: Path, make_project: ProjectFactory
+) -> None:
+    """pip and uv both rewrite ``#!python`` to the venv's own interpreter; the command runs,
+    imports nothing before pitstop's code, and a no-op ``pitstop check`` on a ready env never
+    imports ``re`` (pip's console-script template did, before pitstop ran)."""
+    venv = tmp_path / "v"
+    _install(installer, built["checkout"], venv)
+    command = venv / "bin" / "pitstop"
+    interpreter = _interpreter(command)
+    assert interpreter.is_absolute() and interpreter.name.startswith("python")
+    assert interpreter.parent.samefile(venv / "bin"), interpreter
+    assert os.access(command, os.X_OK)
+
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    version = subprocess.run(
+        [str(command), "--version"], capture_output=True, text=True, env=env, check=False
+    )
+    assert (version.returncode, version.stdout) == (0, f"pitstop {__version__}\n"), version.stderr
+    imported = _imports(version.stderr)
+    first = next(i for i, name in enumerate(imported) if name == "pitstop")
+    assert "re" not in imported[:first], imported[:first]  # --version's argparse imports it later
+
+    # The installed pitstop's dependencies come from this test env (the wheel went in alone);
+    # its own site-packages stays first on sys.path, so the pitstop imported is the installed one.
+    (site,) = (venv / "lib").glob("python*/site-packages")
+    (site / "test-env-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    setup = subprocess.run([str(command), "setup"], cwd=root, capture_output=True, text=True, check=False)
+    assert setup.returncode == 0, setup.stderr
+    check = subprocess.run(
+        [str(command), "check"], cwd=root, capture_output=True, text=True, env=env, check=False
+    )
+    assert check.returncode == 0, check.stderr
+    imported = _imports(check.stderr)
+    assert "pitstop.fastpath" in imported and "argparse" not in imported, "took the fast path"
+    assert "re" not in imported, imported
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import pitstop; print(pitstop.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(site)
