@@ -17,8 +17,9 @@ Method (what a sceptic should check):
   run is independent of the network) and points both pitstop and uv at it.
 - **Warm, private cache.** uv's cache is a directory under this run's temporary workspace
   (``UV_CACHE_DIR``), never the user's; every row is warmed before it is measured.
-- **Two installs of pitstop**: with pip (``python -m venv`` + ``pip install``: the console
-  script pip writes imports ``re``) and with uv (``uv pip install``: its script does not).
+- **Two installs of pitstop**: with pip (``python -m venv`` + ``pip install``) and with uv
+  (``uv pip install``). Both install the same wheel script as ``pitstop`` (pip's console-script
+  template, which imports ``re``, is not involved: see docs/benchmarks.md).
   Each is alone in its venv; the peers (nox, nox-uv, tox, tox-uv, pre-commit) and a third
   pitstop (for ``pitstop.nox``) share another.
 - Whole processes, wall clock (``time.perf_counter`` around ``subprocess.run``), bytecode
