@@ -12,9 +12,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from pitstop.errors import NotReadyError
@@ -24,8 +23,7 @@ _HASH_VALUE = re.compile(r"[0-9a-fA-F]{32,256}")
 _FILE_KEYS = ("archive", "sdist", "wheels")
 
 
-@dataclass(frozen=True, slots=True)
-class Trusted:
+class Trusted(NamedTuple):
     """Where an env's lock may point: from the config, never from the lock itself."""
 
     project: Path
