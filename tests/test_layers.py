@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
             "pitstop.provision",
             "pitstop.build",
             "pitstop.locking",
+            "pitstop.resolution",
             "pitstop.index_options",
             "pitstop.index_origins",
             "pitstop.lockfile",

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.pylock import Pylock
@@ -252,7 +253,7 @@ def test_an_extra_the_package_does_not_define_is_a_warning(make_project: Project
 
 
 def test_uv_warnings_are_extracted_once_without_colour() -> None:
-    from pitstop.locking import uv_warnings
+    from pitstop.resolution import uv_warnings
 
     output = 'lock-version = "1.0"\n\x1b[33mwarning\x1b[0m: \x1b[1mx\x1b[0m\nwarning: y\nwarning: y\nResolved 1 package\n'
     assert uv_warnings(output) == ["x", "y"]
@@ -361,21 +362,9 @@ def test_index_annotation_run_is_offline_with_one_index_and_the_lock_is_the_same
     """With one index, the run that learns each package's index reads uv's cache (no request
     reaches the index) and writes byte for byte the lock the online run writes."""
     import pitstop.index_origins
-    import pitstop.process
 
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
-    real_run = pitstop.process.run
-    annotation_runs: list[tuple[bool, int]] = []  # (offline, requests the index saw)
-
-    def counting_run(argv: list[str], **kwargs: object) -> object:
-        before = len(simple_index.requests)
-        try:
-            return real_run(argv, **kwargs)  # type: ignore[arg-type]
-        finally:
-            if "--emit-index-annotation" in argv:
-                annotation_runs.append(("--offline" in argv, len(simple_index.requests) - before))
-
-    monkeypatch.setattr(pitstop.process, "run", counting_run)
+    annotation_runs = _count_annotation_runs(monkeypatch, simple_index)  # (offline, requests)
     locks = []
     for name, one_index in (("offline", True), ("online", False)):
         monkeypatch.setattr(pitstop.index_origins, "single_index", lambda env, one=one_index: one)
@@ -394,6 +383,121 @@ def test_index_annotation_run_is_offline_with_one_index_and_the_lock_is_the_same
     assert locks[0] == locks[1]
     data = _toml.loads(locks[0].decode(), source=tmp_path / "pylock.toml")
     assert {p.get("index") for p in data["packages"]} == {simple_index.url}
+
+
+def _count_annotation_runs(monkeypatch: pytest.MonkeyPatch, index: _Index) -> list[tuple[bool, int]]:
+    """Record each annotation run pitstop waits for: (offline, requests the index saw while
+    it ran). A run started and then killed unused is not recorded."""
+    import pitstop.process
+
+    real_start, real_finish = pitstop.process.start, pitstop.process.finish
+    started: dict[int, int] = {}
+    runs: list[tuple[bool, int]] = []
+
+    def start(argv: list[str], **kwargs: Any) -> subprocess.Popen[str]:
+        proc = real_start(argv, **kwargs)
+        started[id(proc)] = len(index.requests)
+        return proc
+
+    def finish(proc: subprocess.Popen[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        try:
+            return real_finish(proc, **kwargs)
+        finally:
+            argv = [str(a) for a in proc.args]  # type: ignore[union-attr]
+            if "--emit-index-annotation" in argv:
+                runs.append(("--offline" in argv, len(index.requests) - started[id(proc)]))
+
+    monkeypatch.setattr(pitstop.process, "start", start)
+    monkeypatch.setattr(pitstop.process, "finish", finish)
+    return runs
+
+
+def test_the_annotation_run_started_from_uv_s_text_is_used_only_with_the_same_pins(
+    tmp_path: Path, simple_index: _Index, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The annotation run starts from the first lines of uv's pylock, before pitstop parses
+    it; when those lines give other pins than the parsed lock (here: forged), that run is
+    killed and run again with the parsed pins, and the lock is byte for byte the same."""
+    import pitstop.index_origins
+    import pitstop.process
+
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    runs = _count_annotation_runs(monkeypatch, simple_index)
+    real_start = pitstop.process.start
+    annotation_starts: list[str] = []
+
+    def start(argv: list[str], **kwargs: Any) -> subprocess.Popen[str]:
+        if "--emit-index-annotation" in argv:
+            annotation_starts.append((Path(argv[argv.index("--constraint") + 1])).read_text())
+        return real_start(argv, **kwargs)
+
+    monkeypatch.setattr(pitstop.process, "start", start)
+    locks = []
+    for name in ("same", "forged"):
+        if name == "forged":
+            monkeypatch.setattr(
+                pitstop.index_origins, "heads", lambda text: [{"name": "beta", "version": "0.1"}]
+            )
+        root = tmp_path / name
+        root.mkdir()
+        (root / "pyproject.toml").write_text(
+            f'[tool.pitstop]\npython = "3.12"\nindex-url = "{simple_index.url}"\n'
+            'requirements = ["beta", "gamma"]\n'
+        )
+        code, _, err = cli("lock", cwd=root)
+        assert code == 0, err
+        locks.append((root / "pylock.toml").read_bytes())
+    assert annotation_starts[0] == annotation_starts[2], "the run started early had the parsed pins"
+    assert annotation_starts[1] == "beta==0.1\n", "the forged pins were started early..."
+    assert len(annotation_starts) == 3 and len(runs) == 2, "...and that run killed, not used"
+    assert locks[0] == locks[1]
+    assert b'index = "' in locks[0]
+
+
+def test_the_old_lock_is_read_while_uv_resolves_and_a_broken_one_is_not_handed_to_uv(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resolution starts before pitstop parses the old lock (uv reads it as the pins to
+    keep); a lock that does not parse is then not uv's input: that run is killed and started
+    again without it, and the lock is re-resolved as if there had been none."""
+    import pitstop.process
+    from pitstop import lockfile
+
+    root = make_project('requirements = ["beta"]\n', python="3.12")
+    assert cli("lock", cwd=root)[0] == 0
+    fresh = (root / "pylock.toml").read_bytes()
+    running_compiles: list[subprocess.Popen[str]] = []
+    real_start, real_parse = pitstop.process.start, lockfile.parse
+    seen_while_resolving: list[bool] = []
+
+    def start(argv: list[str], **kwargs: Any) -> subprocess.Popen[str]:
+        proc = real_start(argv, **kwargs)
+        if "compile" in argv and "--format" in argv:
+            running_compiles.append(proc)
+        return proc
+
+    def parse(path: Path, text: str) -> lockfile.LockFile:
+        seen_while_resolving.append(any(p.poll() is None for p in running_compiles))
+        return real_parse(path, text)
+
+    monkeypatch.setattr(pitstop.process, "start", start)
+    monkeypatch.setattr(lockfile, "parse", parse)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["beta"]', '["beta", "gamma"]'))
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    assert seen_while_resolving and all(seen_while_resolving), "the old lock was parsed while uv ran"
+    assert len(running_compiles) == 1
+    with_gamma = (root / "pylock.toml").read_bytes()
+    for broken in ("junk [\n", 'lock-version = "9.0"\ncreated-by = "x"\npackages = []\n'):
+        running_compiles.clear()
+        (root / "pylock.toml").write_text(broken)
+        code, _, err = cli("lock", cwd=root)
+        assert code == 0, err
+        assert len(running_compiles) == 2, "the run given the broken lock was started again"
+        assert running_compiles[0].returncode not in (0, None), "...after it was killed"
+        assert (root / "pylock.toml").read_bytes() == with_gamma
+    assert fresh != with_gamma
 
 
 def test_several_sources_keep_the_annotation_run_online(make_project: ProjectFactory) -> None:

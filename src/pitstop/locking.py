@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import shutil
-import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,14 +9,11 @@ from typing import Any
 
 from pitstop import lockfile
 from pitstop.config import EnvSpec, Project
-from pitstop.errors import CommandError, InterpreterNotFound, NotReadyError, ProvisionError, env_flag
-from pitstop.index_options import index_environ, uv_index_args
-from pitstop.index_origins import index_origins, is_remote
+from pitstop.errors import NotReadyError, env_flag
 from pitstop.inputs import Inputs, collect
 from pitstop.output import Reporter, count
+from pitstop.resolution import Resolution, resolution_python
 from pitstop.runtime import Runtimes
-
-_LOWER_BOUND = re.compile(r"(?:>=|==|~=)\s*(\d+\.\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,47 +24,6 @@ class LockResult:
     path: Path
     changed: bool
     packages: int
-
-
-def resolution_python(inputs: Inputs, runtimes: Runtimes) -> tuple[str, str, str]:
-    """(interpreter path for uv, ``--python-version`` lower bound, lock ``requires-python``).
-
-    The range comes from the lock's request alone (:func:`pitstop.inputs.lock_python`); the
-    interpreter handed to uv only runs builds, so the lock does not depend on it."""
-    request = inputs.lock_request
-    interpreter: str | None = None
-    version: str | None = None
-    if request.path:
-        interp = runtimes.find(request)
-        interpreter, version = interp.path, interp.identity.version
-    else:
-        bounds = _LOWER_BOUND.findall(request.specifier)
-        try:
-            interp = runtimes.find(inputs.request)
-            interpreter = interp.path
-            version = interp.identity.version
-        except InterpreterNotFound:
-            if not bounds:
-                raise
-        if bounds:
-            version = min(bounds, key=lambda v: tuple(int(p) for p in v.split(".")))
-    if version is None:  # pragma: no cover - find() raised above
-        raise InterpreterNotFound(f"no interpreter for python = {inputs.python!r}")
-    short = ".".join(version.split(".")[:2])
-    return interpreter or sys.executable, short, request.requires_python(version)
-
-
-def uv_warnings(output: str) -> list[str]:
-    """uv's own ``warning:`` lines (an extra the package does not define, a yanked version, ...),
-    which pitstop relays instead of hiding them with ``--quiet``."""
-    out = []
-    for line in output.splitlines():
-        text = re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
-        if text.startswith("warning: ") and text[9:] not in out:
-            out.append(text[9:])
-    # pitstop writes uv's requirements file in a temporary directory: an env with no
-    # requirements is reported by pitstop itself, never as uv's remark about that file's path.
-    return [w for w in out if not w.endswith("does not contain any dependencies")]
 
 
 def lock_env(
@@ -93,28 +45,34 @@ def lock_env(
     for warning in inputs.warnings:
         reporter.warn(warning)
     path = project.lock_path(env)
-    old = _pins(path)
+    old: dict[str, set[str]] = {}
+    current: lockfile.LockStatus | None = None
     if upgrade_packages:
+        old = _pins(path)
         _check_upgrade_names(upgrade_packages, inputs, old, env=env, lock_name=path.name)
     elif not upgrade:
         current = lockfile.status(path, inputs.hash)
         if current.fresh and not _runtime_differs(path, inputs, runtimes):
             reporter.step(f"{path.name}: fresh, nothing to resolve")
             return LockResult(env=env.name, path=path, changed=False, packages=_count(path))
-        if not reason:
+    with Resolution(
+        project, env, inputs, runtimes=runtimes, path=path, upgrade=upgrade, upgrade_packages=upgrade_packages
+    ) as resolution:
+        resolution.start()
+        # While uv resolves, pitstop reads the old lock (parsing it, and importing the PEP 751
+        # validator, is most of pitstop's own work in a re-lock): its pins, why the lock is
+        # re-made, and whether uv could read it.
+        if not upgrade_packages:
+            old = _pins(path)
+        if current is not None and not reason:
             why = relock_reason(current, inputs) if not current.fresh else "the runtime changed"
             reason = f" ({why})"
-    packages, requires_python, interpreter = _resolve(
-        project,
-        env,
-        inputs,
-        runtimes=runtimes,
-        reporter=reporter,
-        path=path,
-        upgrade=upgrade,
-        upgrade_packages=upgrade_packages,
-        reason=reason,
-    )
+        if resolution.preferences and not _usable(path):
+            resolution.start_without_preferences()
+        wanted = len(inputs.requirements) + (1 if inputs.install_project else 0)
+        reporter.step(f"locking {env.name}: {count(wanted, 'requirement')}{reason}")
+        packages = resolution.packages(reporter)
+    requires_python, interpreter = resolution.requires_python, resolution.interpreter
     tool: dict[str, object] = {}
     if not inputs.lock_request.path:
         tool["python"] = inputs.python
@@ -137,106 +95,6 @@ def lock_env(
     for line in moved_pins(old, _pins_of(packages)) if old else ():
         reporter.step(f"  {line}")
     return LockResult(env=env.name, path=path, changed=changed, packages=len(packages))
-
-
-def _resolve(
-    project: Project,
-    env: EnvSpec,
-    inputs: Inputs,
-    *,
-    runtimes: Runtimes,
-    reporter: Reporter,
-    path: Path,
-    upgrade: bool,
-    upgrade_packages: Sequence[str],
-    reason: str,
-) -> tuple[list[dict[str, Any]], str, str]:
-    """Run uv: (portable packages with ``index``, requires-python, interpreter used)."""
-    from pitstop import _toml
-    from pitstop.process import run, scrubbed_env
-    from pitstop.uvbin import find_uv, uv_version
-
-    interpreter, version, requires_python = resolution_python(inputs, runtimes)
-    uv_version(find_uv(), runtimes)  # a uv that does not run is not a requirements problem
-    wanted = len(inputs.requirements) + (1 if inputs.install_project else 0)
-    reporter.step(f"locking {env.name}: {count(wanted, 'requirement')}{reason}")
-    with tempfile.TemporaryDirectory(prefix="pitstop-lock-") as tmp:
-        work = Path(tmp)
-        req_in = work / "requirements.in"
-        lines = rendered(inputs.requirements)
-        if inputs.install_project:
-            lines.append(f"-e {_local_path(project.root)}")
-        req_in.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-        out = work / "pylock.toml"
-        if path.is_file() and not upgrade and _usable(path):
-            shutil.copyfile(path, out)  # uv keeps the pins it finds there (stable re-locks)
-        common = [
-            str(req_in),
-            "--universal",
-            "--no-header",
-            "--no-config",
-            "--python",
-            interpreter,
-            "--python-version",
-            version,
-            *uv_index_args(project, env),
-        ]
-        argv = [find_uv(), "pip", "compile", "--format", "pylock.toml", "--generate-hashes", "-o", str(out)]
-        argv += common
-        if inputs.constraints:
-            cons = work / "constraints.txt"
-            cons.write_text("".join(f"{c}\n" for c in rendered(inputs.constraints)), encoding="utf-8")
-            argv += ["--constraint", str(cons)]
-        if upgrade:
-            argv.append("--upgrade")
-        for package in upgrade_packages:
-            argv += ["--upgrade-package", package]
-        try:
-            proc = run(argv, env=scrubbed_env(extra=index_environ(project, env, tool="uv")), cwd=project.root)
-            for warning in uv_warnings(proc.stdout or ""):
-                reporter.warn(f"{env.name}: {warning}")
-        except CommandError as exc:
-            raise ProvisionError(
-                f"could not resolve env {env.name!r}:\n{_uv_message(exc.output)}",
-                fix=f"fix the requirements of {env.table} in {project.config_file.name}, "
-                "then run: pitstop lock",
-            ) from None
-        data = _toml.loads(out.read_text(encoding="utf-8"), source=out)
-        packages = lockfile.from_uv(data, uv_dir=work, lock_dir=path.parent)
-        if any(is_remote(p) for p in packages):
-            constraints = rendered(inputs.constraints)
-            origins = index_origins(project, env, work, common, packages, constraints)
-            if not origins:
-                reporter.warn(
-                    f"{env.name}: uv did not say which index each package came from; the lock "
-                    "has no `index`, so installers download its wheels again instead of using "
-                    "their cache"
-                )
-            packages = lockfile.with_index(packages, origins)
-    return packages, requires_python, interpreter
-
-
-def rendered(requirements: Sequence[str]) -> list[str]:
-    """The lines uv reads: each requirement parsed and rendered by ``packaging`` (the sources
-    were validated already; this is the only text that reaches the installer)."""
-    from packaging.requirements import Requirement
-
-    from pitstop.requirements import render
-
-    return [render(Requirement(text)) for text in requirements]
-
-
-def _local_path(path: Path) -> str:
-    from pitstop.errors import ConfigError
-    from pitstop.requirements import control_character
-
-    text = str(path)
-    if control_character(text) is not None or text.startswith("-"):
-        raise ConfigError(
-            f"the project path {text!r} holds a control character",
-            fix="move the project to a directory whose name has no control characters",
-        )
-    return text
 
 
 def _pins(path: Path) -> dict[str, set[str]]:
@@ -357,8 +215,3 @@ def _write_if_changed(path: Path, text: str) -> bool:
         pass
     atomic_write(path, text)
     return True
-
-
-def _uv_message(output: str) -> str:
-    lines = [line for line in output.strip().splitlines() if line.strip()]
-    return "\n".join(f"  {line}" for line in lines[-15:])

@@ -238,10 +238,10 @@ class Provisioner:
         return recorded != current
 
     def _relock(self, env: EnvSpec, inputs: Inputs, ready: Readiness) -> Readiness:
-        from pitstop.locking import relock_reason
-
-        why = relock_reason(ready.lock, inputs) if not ready.lock.fresh else "the runtime changed"
         if self.policy.strict:
+            from pitstop.locking import relock_reason
+
+            why = relock_reason(ready.lock, inputs) if not ready.lock.fresh else "the runtime changed"
             raise NotReadyError(
                 f"{ready.lock.describe() if not ready.lock.fresh else why} ({self.policy.describe()})",
                 fix=Fix(
@@ -252,7 +252,8 @@ class Provisioner:
         from pitstop.locking import lock_env
 
         self.interpreter(env, inputs)  # no interpreter for the env: fail before writing its lock
-        lock_env(self.project, env, runtimes=self.runtimes, reporter=self.reporter, reason=f" ({why})")
+        # lock_env says why it re-locks (reading the old lock while uv resolves).
+        lock_env(self.project, env, runtimes=self.runtimes, reporter=self.reporter)
         return self.status(env, inputs)
 
     def interpreter(self, env: EnvSpec, inputs: Inputs) -> Interpreter:
