@@ -351,6 +351,10 @@ def test_direct_url_matching_by_exact_url(tmp_path: Path) -> None:
         "Name: alpha\nRequires-Dist: beta\nthis line is not a header\nRequires-Dist: gamma\n",
         "Name:\nRequires-Dist: beta\n",
         "",
+        "\nName: alpha\n",
+        "Name: alpha\r\nRequires-Dist: beta\r\n\r\nName: b\n\nRequires-Dist: gamma\n",
+        "Name: alpha\nRequires-Dist: beta\n\r\nRequires-Dist: gamma\n\nRequires-Dist: delta\n",
+        "Name: alpha\nRequires-Dist: beta;\n \n  python_version >= '3'\n\nRequires-Dist: gamma\n",
     ],
 )
 def test_metadata_fields_read_the_header_block_as_the_email_parser_does(text: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -180,3 +182,17 @@ def test_parse_metadata_never_raises(text: str) -> None:
     name, version = parse_metadata(text)
     assert name is None or isinstance(name, str)
     assert version is None or isinstance(version, str)
+
+
+@pytest.mark.skipif(sys.prefix == sys.base_prefix or os.name != "posix", reason="needs a venv on POSIX")
+def test_find_uv_in_a_venv_is_uvs_own_answer_without_sysconfig() -> None:
+    """In a venv, find_uv() answers what uv.find_uv_bin() does, without importing sysconfig."""
+    code = (
+        "import sys; from pitstop.uvbin import find_uv; found = find_uv(); "
+        "print('sysconfig' in sys.modules); import uv; print(found == uv.find_uv_bin())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PITSTOP_UV"}
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.split() == ["False", "True"]

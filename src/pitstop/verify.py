@@ -50,7 +50,10 @@ def metadata_fields(text: str) -> list[tuple[str, str]]:
     case-insensitively, folded lines are unfolded, and a line that is not a header ends the
     block — what ``email.parser.HeaderParser`` does, without importing the email package."""
     fields: list[list[str]] = []
-    for line in text.split("\n"):
+    # Only the lines up to the first empty one are headers: cut there before splitting (a
+    # description or license text runs to tens of kilobytes in numpy's or scipy's METADATA).
+    ends = [at for at in (text.find("\n\n"), text.find("\n\r\n")) if at >= 0]
+    for line in (text[: min(ends) + 1] if ends else text).split("\n"):
         line = line.rstrip("\r")
         if not line:
             break
@@ -109,23 +112,33 @@ def scan(venv: Path) -> tuple[list[Distribution], list[str]]:
             except OSError:
                 problems.append(f"{name} {version} has no RECORD")
                 continue
-            modules: set[str] = set()
-            for entry in rows:
+            # Set lookups first: only the entries the listing lacks (scripts in ../../bin, a
+            # path below a symlinked directory, a missing file) cost a Python step each.
+            for entry in [entry for entry in rows if entry not in present]:
                 parts = entry.split("/")
                 if parts[-1].endswith(".pyc") or "__pycache__" in parts:
                     continue
-                if entry not in present and not os.path.lexists(os.path.normpath(os.path.join(base, entry))):
+                if not os.path.lexists(os.path.normpath(os.path.join(base, entry))):
                     problems.append(f"{name} {version}: missing file {entry}")
-                if parts[0] == ".." or parts[0].endswith((".dist-info", ".data")):
-                    continue
-                if len(parts) == 1 and parts[0].endswith((".py", ".so", ".pyd")):
-                    modules.add(parts[0].split(".", 1)[0])
-                elif len(parts) == 2 and parts[1] == "__init__.py":
-                    modules.add(parts[0])
-            names = _top_level(info) or modules
+            names = _top_level(info) or _record_modules(rows)
             public = tuple(sorted(m for m in names if m.isidentifier()))
             dists.append(Distribution(canonicalize_name(name), version, public))
     return dists, problems
+
+
+def _record_modules(rows: list[str]) -> set[str]:
+    """The top-level modules and regular packages a RECORD lists: ``x.py``/``x.so``/``x.pyd``
+    at the top, or ``x/__init__.py``."""
+    modules: set[str] = set()
+    for entry in rows:
+        slash = entry.find("/")
+        if slash < 0:
+            if entry.endswith((".py", ".so", ".pyd")):
+                modules.add(entry.split(".", 1)[0])
+        elif entry.endswith("/__init__.py") and slash == len(entry) - len("/__init__.py"):
+            modules.add(entry[:slash])
+    modules.discard("__pycache__")
+    return modules
 
 
 def _listing(site: Path) -> set[str]:
