@@ -145,3 +145,20 @@ def test_eight_concurrent_setups_build_once(make_project: ProjectFactory, cli: C
     assert builds == 1
     assert generation(root) == 0
     _whole(root)
+
+
+@pytest.mark.parametrize("point", ["first-before-rename", "first-after-rename"])
+def test_sigkill_around_a_first_builds_one_rename(make_project: ProjectFactory, point: str) -> None:
+    """A first build swaps with one rename and no journal: killed before it, venv.new is
+    discarded and rebuilt; killed after it, venv is complete and the next setup is a no-op."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    killed = _pitstop(root, "setup", hooks=("--crash-at", point))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not (store(root) / ".journal.json").exists()
+    assert (store(root) / "venv").is_dir() == (point == "first-after-rename")
+    repaired = _pitstop(root, "setup")
+    assert repaired.returncode == 0, repaired.stderr
+    _whole(root)
+    assert generation(root) == 0
+    assert stray(root) == []
+    assert ("building" in repaired.stderr) == (point == "first-before-rename")

@@ -153,7 +153,19 @@ def _promote(store: Path, source_name: str, generation: int, *, keep_previous: b
 
 
 def commit(store: Path, *, generation: int, keep_previous: bool) -> None:
-    """Swap the complete ``venv.new`` (holding ``generation``) into ``venv``."""
+    """Swap the complete ``venv.new`` (holding ``generation``) into ``venv``.
+
+    A first build (no ``venv``, ``venv.prev`` or ``venv.old``) is one rename, made durable:
+    killed before it, ``venv.new`` has no journal and is discarded; after it, ``venv`` is
+    complete. There is nothing to roll forward, so no journal is written (four fsyncs fewer).
+    """
+    venv = store / VENV
+    if not any(os.path.lexists(p) for p in (venv, store / PREV, store / OLD)):
+        checkpoint("first-before-rename")
+        os.rename(store / NEW, venv)
+        checkpoint("first-after-rename")
+        fsync_dir(store)
+        return
     _write_journal(
         store,
         {"op": "commit", "generation": generation, "keep_previous": keep_previous},
