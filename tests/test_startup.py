@@ -71,7 +71,8 @@ PATHS = {
     ("check", "--json"): {"pitstop.commands.ci"},
     ("run", "--", "python", "-c", "pass"): {"pitstop.commands.ci"},
     ("lock",): {"pitstop.commands.ci"},
-    ("lock", "--check"): {"pitstop.commands.ci"},
+    # The pre-commit hook's path: config and the lock's text; no interpreter, no policy.
+    ("lock", "--check"): {"pitstop.commands.ci", "pitstop.runtime", "pitstop.identity", "pitstop.policy"},
 }
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from pitstop import policy as _policy
 from pitstop.config import DEFAULT_ENV, KINDS, Project
 from pitstop.output import Reporter
-from pitstop.runtime import Runtimes
 
 if TYPE_CHECKING:
+    # Imported where used: `lock --check` and the pre-commit hook load a project but
+    # never probe an interpreter nor decide a policy.
     from pitstop.policy import Policy
     from pitstop.provision import Provisioner
+    from pitstop.runtime import Runtimes
 
 
 class Session(NamedTuple):
@@ -51,6 +52,8 @@ def load_project(directory: Path | None = None) -> Project:
 def runtimes_for(project: Project, *, read_only: bool = False) -> Runtimes:
     """Interpreter discovery with its cache in the project's env store (``read_only``: the
     cache is used but never written, for commands that must not write)."""
+    from pitstop.runtime import Runtimes
+
     top = project.envs[DEFAULT_ENV].settings
     location = project.location(top)
     return Runtimes(location / ".cache" / "interpreters.json", store=location, read_only=read_only)
@@ -62,6 +65,8 @@ def open_session(
     """A Session for ``project``: ``strict`` is ``--strict``/``--no-strict`` (None: decide from
     the environment and ``auto-install``), ``verbosity`` is -q/-v, ``read_only`` as in
     :func:`runtimes_for`."""
+    from pitstop import policy as _policy
+
     return Session(
         project,
         runtimes_for(project, read_only=read_only),
