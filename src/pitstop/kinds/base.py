@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import NotReadyError
@@ -119,8 +119,7 @@ class Report:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class KindContext:
+class KindContext(NamedTuple):
     """What a kind may use: the project, the env's config, interpreter discovery, PATH."""
 
     project: Project
