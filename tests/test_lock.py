@@ -600,6 +600,63 @@ def test_a_lock_read_again_is_parsed_again_only_when_its_text_changed(
         lockfile.read(path)  # a changed text is validated again
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        'requirements = ["beta", "gamma<1.1"]\n',
+        'requirements-files = ["req.txt"]\nenvironments = ["sys_platform == \'linux\'"]\n',
+        'requirements = ["beta ; python_version >= \'3.8\'"]\nlock-runtime = "exact"\n',
+        "install-project = true\n",
+        "requirements = []\n",
+    ],
+)
+def test_a_written_lock_is_known_parsed_and_the_build_does_not_parse_it_again(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    """The lock just rendered is recorded with the data its text parses to (the same as
+    tomllib's, validated), so the setup that re-locked builds without parsing it again."""
+    import pitstop._toml
+    from pitstop import lockfile
+
+    install_project = "install-project" in body
+    root = make_project(
+        body,
+        python="3.12",
+        project=('dependencies = ["alpha<2"]\n' + BUILD_SYSTEM) if install_project else "",
+    )
+    if install_project:
+        with_backend(root)
+    (root / "req.txt").write_text("beta\n-c cons.txt\n")
+    (root / "cons.txt").write_text("alpha<2\n")
+    parsed: list[str] = []
+    real_loads = pitstop._toml.loads
+
+    def loads(text: str, *, source: Path) -> dict[str, Any]:
+        parsed.append(source.name)
+        return real_loads(text, source=source)
+
+    monkeypatch.setattr(pitstop._toml, "loads", loads)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    text = (root / "pylock.toml").read_text()
+    assert lockfile._PARSED[text] == real_loads(text, source=root / "pylock.toml")
+    assert parsed.count("pylock.toml") == 1, "uv's output (in its temp dir) is parsed, the lock is not"
+    if "req.txt" in body:
+        assert 'constraints = ["alpha<2"]' in text and "environments = [" in text
+    lockfile._PARSED.clear()
+    assert lockfile.read(root / "pylock.toml").data == real_loads(text, source=root / "pylock.toml")
+
+
+def test_data_that_is_not_a_valid_lock_is_not_recorded() -> None:
+    from pitstop import lockfile
+
+    text, data = lockfile.render_with_data(packages=[], requires_python=">=3.10", environments=[], tool={})
+    lockfile.remember(text, {**data, "lock-version": "9.0"})
+    assert text not in lockfile._PARSED
+    lockfile.remember(text, data)
+    assert lockfile._PARSED[text] is data
+
+
 def test_setup_reads_a_lock_that_is_not_a_regular_file_as_an_error(
     make_project: ProjectFactory, cli: Cli
 ) -> None:

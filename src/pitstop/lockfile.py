@@ -169,6 +169,19 @@ def render(
     tool: Mapping[str, Any],
 ) -> str:
     """The lock's full text: deterministic, LF endings, content-hash as its last line."""
+    return render_with_data(
+        packages=packages, requires_python=requires_python, environments=environments, tool=tool
+    )[0]
+
+
+def render_with_data(
+    *,
+    packages: Sequence[Mapping[str, Any]],
+    requires_python: str,
+    environments: Sequence[str],
+    tool: Mapping[str, Any],
+) -> tuple[str, dict[str, Any]]:
+    """:func:`render`'s text, and the data that parsing that text gives (for :func:`remember`)."""
     head: dict[str, Any] = {"lock-version": "1.0"}
     if environments:
         head["environments"] = list(environments)
@@ -178,9 +191,8 @@ def render(
     out = [f"{_key(k)} = {_value(v)}\n" for k, v in _ordered(head, _TOP_ORDER)]
     if not packages:
         out.append("packages = []\n")  # PEP 751 requires the key even when nothing is locked
-    for package in sorted(
-        packages, key=lambda p: (p["name"], str(p.get("version", "")), str(p.get("marker", "")))
-    ):
+    ordered = sorted(packages, key=lambda p: (p["name"], str(p.get("version", "")), str(p.get("marker", ""))))
+    for package in ordered:
         out.append("\n[[packages]]\n")
         for key, value in _ordered(package, _PACKAGE_ORDER):
             if isinstance(value, list) and value and isinstance(value[0], Mapping):
@@ -194,7 +206,13 @@ def render(
         else:
             out.append(f"{_key(key)} = {_value(value)}\n")
     body = "".join(out)
-    return body + f'content-hash = "{content_hash(body)}"\n'
+    digest = content_hash(body)
+    data = {
+        **head,
+        "packages": [dict(p) for p in ordered],
+        "tool": {"pitstop": {**tool, "content-hash": digest}},
+    }
+    return body + f'content-hash = "{digest}"\n', data
 
 
 # -- converting uv's output -------------------------------------------------------------
@@ -310,6 +328,34 @@ def read(path: Path) -> LockFile:
 _PARSED: dict[str, Mapping[str, Any]] = {}
 
 
+def _validate(data: Mapping[str, Any]) -> None:
+    """Raise ``PylockValidationError`` or ``PylockUnsupportedVersionError`` unless ``data`` is
+    a valid PEP 751 lock."""
+    from packaging.pylock import Pylock
+
+    Pylock.from_dict(data)
+
+
+def _remember_parsed(text: str, data: Mapping[str, Any]) -> None:
+    if len(_PARSED) >= 4:
+        _PARSED.clear()
+    _PARSED[text] = data
+
+
+def remember(text: str, data: Mapping[str, Any]) -> None:
+    """Record ``data`` as the parse of ``text``, a lock just rendered by
+    :func:`render_with_data` (validated here as :func:`parse` would): the build that follows
+    a re-lock reads that text back and does not parse it again. Data that is not a valid
+    lock is not recorded (reading the text then reports it)."""
+    from packaging.pylock import PylockUnsupportedVersionError, PylockValidationError
+
+    try:
+        _validate(data)
+    except (PylockValidationError, PylockUnsupportedVersionError):
+        return
+    _remember_parsed(text, data)
+
+
 def parse(path: Path, text: str) -> LockFile:
     """Parse and validate the lock text ``text`` read from ``path``."""
     from pitstop import _toml
@@ -323,13 +369,11 @@ def parse(path: Path, text: str) -> LockFile:
         data = _toml.loads(text, source=path)
     except Exception as exc:
         raise NotReadyError(f"{path.name} is not valid TOML", fix=fix) from exc
-    from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
+    from packaging.pylock import PylockUnsupportedVersionError, PylockValidationError
 
     try:
-        Pylock.from_dict(data)
+        _validate(data)
     except (PylockValidationError, PylockUnsupportedVersionError) as exc:
         raise NotReadyError(f"{path.name} is not a valid PEP 751 lock: {exc}", fix=fix) from None
-    if len(_PARSED) >= 4:
-        _PARSED.clear()
-    _PARSED[text] = data
+    _remember_parsed(text, data)
     return LockFile(path=path, data=data)

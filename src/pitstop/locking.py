@@ -84,13 +84,14 @@ def lock_env(
     if inputs.lock_runtime == "exact":
         tool["runtime"] = runtimes.identify(interpreter).identity.portable()
     tool["inputs-hash"] = inputs.hash
-    text = lockfile.render(
+    text, data = lockfile.render_with_data(
         packages=packages,
         requires_python=requires_python,
         environments=inputs.environments,
         tool=tool,
     )
     changed = _write_if_changed(path, text)
+    lockfile.remember(text, data)  # a setup builds from this text next: no second parse
     reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {count(len(packages), 'package')}")
     for line in moved_pins(old, _pins_of(packages)) if old else ():
         reporter.step(f"  {line}")
