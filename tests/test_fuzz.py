@@ -200,6 +200,20 @@ def test_lock_text_helpers_never_raise(text: str, key: str) -> None:
 
 
 @fuzz
+@given(st.text(max_size=40) | st.text(st.characters(max_codepoint=0x7F), max_size=40))
+def test_lock_strings_are_written_as_json_writes_them(text: str) -> None:
+    """The renderer's shortcut for strings with nothing to escape writes what json.dumps
+    (its general path) writes, and TOML reads every string back unchanged."""
+    import json
+
+    from pitstop import _toml
+
+    written = lockfile._string(text)
+    assert written == json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+    assert _toml.loads(f"v = {written}\n", source=Path("t.toml")) == {"v": text}
+
+
+@fuzz
 @given(st.sampled_from(["config", "requirements", "lock", "request", "markers"]), st.binary(max_size=200))
 def test_atheris_harness_targets(target: str, data: bytes) -> None:
     """The long-run fuzz harness (benchmarks/fuzz.py) accepts the same inputs without atheris."""

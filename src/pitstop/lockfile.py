@@ -126,6 +126,8 @@ def status_of(path: Path, raw: bytes, inputs_hash: str) -> LockStatus:
 
 # -- rendering --------------------------------------------------------------------------
 def _string(value: str) -> str:
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'  # what json.dumps writes for it (nothing to escape), ~5x faster
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
@@ -134,12 +136,19 @@ def _key(key: str) -> str:
 
 
 def _value(value: object) -> str:
+    # The common concrete types first (a lock is mostly str, dict and list): the abstract
+    # Mapping / Sequence checks below cost more per value.
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, dict):
+        items = ", ".join(f"{_key(k)} = {_value(v)}" for k, v in _ordered(value, _FILE_ORDER))
+        return "{ " + items + " }" if items else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str):
-        return _string(value)
     if isinstance(value, Mapping):
         items = ", ".join(f"{_key(k)} = {_value(v)}" for k, v in _ordered(value, _FILE_ORDER))
         return "{ " + items + " }" if items else "{}"
