@@ -118,14 +118,20 @@ def _imports(stderr: str) -> list[str]:
     ][1:]
 
 
-@pytest.mark.parametrize("installer", ["pip", "uv"])
+@pytest.mark.parametrize(
+    ("installer", "where"),
+    [("pip", "v"), ("uv", "v"), ("uv", "with space/v")],
+    ids=["pip", "uv", "uv-path-with-space"],
+)
 def test_the_installed_command_runs_that_envs_python_without_importing_re(
-    built: dict[str, Path], installer: str, tmp_path: Path, make_project: ProjectFactory
+    built: dict[str, Path], installer: str, where: str, tmp_path: Path, make_project: ProjectFactory
 ) -> None:
-    """pip and uv both rewrite ``#!python`` to the venv's own interpreter; the command runs,
-    imports nothing before pitstop's code, and a no-op ``pitstop check`` on a ready env never
-    imports ``re`` (pip's console-script template did, before pitstop ran)."""
-    venv = tmp_path / "v"
+    """pip and uv both rewrite ``#!python`` to the venv's own interpreter (uv through ``/bin/sh``
+    where the path has a space; pip cannot, see the README); the command runs, imports nothing
+    before pitstop's code, and a no-op ``pitstop check`` on a ready env never imports ``re``
+    (pip's console-script template did, before pitstop ran)."""
+    venv = tmp_path / where
+    venv.parent.mkdir(exist_ok=True)
     _install(installer, built["checkout"], venv)
     command = venv / "bin" / "pitstop"
     interpreter = _interpreter(command)
@@ -156,10 +162,10 @@ def test_the_installed_command_runs_that_envs_python_without_importing_re(
     imported = _imports(check.stderr)
     assert "pitstop.fastpath" in imported and "argparse" not in imported, "took the fast path"
     assert "re" not in imported, imported
-    where = subprocess.run(
+    found = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import pitstop; print(pitstop.__file__)"],
         capture_output=True,
         text=True,
         check=True,
     )
-    assert Path(where.stdout.strip()).is_relative_to(site)
+    assert Path(found.stdout.strip()).is_relative_to(site)
