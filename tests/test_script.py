@@ -45,22 +45,23 @@ def _hatchling(hook: str, source: Path, out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """pitstop's wheel built from this checkout, and built from pitstop's sdist (what
-    ``pip install pitstop-X.tar.gz`` does)."""
+    """pitstop's wheel built from this checkout, built from pitstop's sdist (what
+    ``pip install pitstop-X.tar.gz`` does), and its editable wheel (``pip install -e .``)."""
     out = tmp_path_factory.mktemp("dist")
     sdist = _hatchling("build_sdist", ROOT, out)
     with tarfile.open(sdist) as tar:
         tar.extractall(out / "unpacked", filter="data")
     (unpacked,) = (out / "unpacked").iterdir()
-    from_sdist = out / "from-sdist"
-    from_sdist.mkdir()
+    for name in ("from-sdist", "editable"):
+        (out / name).mkdir()
     return {
         "checkout": _hatchling("build_wheel", ROOT, out),
-        "sdist": _hatchling("build_wheel", unpacked, from_sdist),
+        "sdist": _hatchling("build_wheel", unpacked, out / "from-sdist"),
+        "editable": _hatchling("build_editable", ROOT, out / "editable"),
     }
 
 
-@pytest.mark.parametrize("source", ["checkout", "sdist"])
+@pytest.mark.parametrize("source", ["checkout", "sdist", "editable"])
 def test_the_wheel_ships_pitstop_as_an_executable_python_script(built: dict[str, Path], source: str) -> None:
     """The script is in the wheel's scripts directory with ``#!python`` (the line installers
     rewrite) and an executable mode (pip sets none itself), and no console-script entry point
@@ -169,3 +170,21 @@ def test_the_installed_command_runs_that_envs_python_without_importing_re(
         check=True,
     )
     assert Path(found.stdout.strip()).is_relative_to(site)
+
+
+def test_an_editable_install_has_the_command_too(built: dict[str, Path], tmp_path: Path) -> None:
+    """``pip install -e .`` (the contributor's setup): hatchling's editable wheel carries the
+    script, so the command runs this checkout's code."""
+    venv = tmp_path / "v"
+    _install("pip", built["editable"], venv)
+    command = venv / "bin" / "pitstop"
+    assert _interpreter(command).parent.samefile(venv / "bin")
+    version = subprocess.run([str(command), "--version"], capture_output=True, text=True, check=False)
+    assert (version.returncode, version.stdout) == (0, f"pitstop {__version__}\n"), version.stderr
+    found = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import pitstop; print(pitstop.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert Path(found.stdout.strip()).is_relative_to(ROOT / "src")
