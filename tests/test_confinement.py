@@ -122,7 +122,7 @@ def test_installer_never_writes_through_a_venv_without_pyvenv_cfg(
     inst = installers.get(installer, project, env, QUIET)
     lock = lockfile.read(project.lock_path(env))
     with pytest.raises(ProvisionError) as info:
-        inst.install(new, lock, {"alpha": "2.0", "beta": "1.0"})
+        inst.install(new, inst.prepare(lock, {"alpha": "2.0", "beta": "1.0"}))
     if guarded:
         assert "not a virtual environment" in str(info.value)
         assert "pitstop setup" in (info.value.fix or "")

@@ -115,7 +115,9 @@ def test_a_different_context_or_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     lock.write_text("x = 1\n")
     raw = lock.read_bytes()
     cache = tmp_path / "cache"
-    verified = lockcache.Verified(data={"x": 1}, selected={"a": "1.0", "b": None}, prepared="copy")
+    verified = lockcache.Verified(
+        selected={"a": "1.0", "b": None}, plan={"source": "copy", "directories": []}
+    )
     ctx = lockcache.context("uv", "markers")
     lockcache.store(cache, "default", lock=lock, raw=raw, ctx=ctx, verified=verified)
     assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx) == verified
@@ -136,14 +138,14 @@ def test_a_different_context_or_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx) is None
 
 
-def test_data_marshal_cannot_hold_is_not_recorded(tmp_path: Path) -> None:
+def test_a_plan_marshal_cannot_hold_is_not_recorded(tmp_path: Path) -> None:
     import datetime
 
     lock = tmp_path / "pylock.toml"
     lock.write_text("x = 1\n")
     cache = tmp_path / "cache"
     stamped = {"created": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)}
-    verified = lockcache.Verified(data=stamped, selected={}, prepared="")
+    verified = lockcache.Verified(selected={}, plan=stamped)
     lockcache.store(cache, "default", lock=lock, raw=lock.read_bytes(), ctx="c", verified=verified)
     assert not (cache / "lock-default.bin").exists()
 

@@ -67,7 +67,10 @@ def build_env(
             creating = installer.start_create(new, interp)
             markers = dict(interp.markers)
             try:
-                lock, verified, lock_hash = _verified(project, env, inputs, interp, installer, reuse=reuse)
+                lock_path = project.lock_path(env)
+                verified, lock_hash = _verified(
+                    project, env, inputs, interp, installer, lock_path, reuse=reuse
+                )
                 expected = verified.selected
             except BaseException:
                 creating.kill()
@@ -75,13 +78,13 @@ def build_env(
             reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
             creating.wait()
             _testing.checkpoint("after-venv")
-            installer.install(new, lock, expected, verified.prepared)
+            installer.install(new, verified.plan)
             _testing.checkpoint("after-install")
             smoke = set(names(inputs.requirements))
             if inputs.install_project:
                 smoke.add(canonicalize_name(str(project.pyproject["project"]["name"])))
             verify(new, expected, smoke=smoke & set(expected), ignore=installer.own_packages)
-            lockverify.after_install(new, project, inputs, lock, markers, installer.own_packages)
+            lockverify.after_install(new, project, inputs, lock_path, markers, installer.own_packages)
             _testing.checkpoint("after-verify")
             installer.finalize(new, venv)
             generation = max(state.generation(venv), state.generation(store / swap.PREV)) + 1
@@ -112,14 +115,20 @@ def build_env(
 
 
 def _verified(
-    project: Project, env: EnvSpec, inputs: Inputs, interp: Interpreter, installer: Installer, *, reuse: bool
-) -> tuple[lockfile.LockFile, lockcache.Verified, str]:
-    """The lock read once, parsed, selected for ``interp`` and verified against the
-    untrusted-lock rules, with the installer's copy of it and its content hash: from
+    project: Project,
+    env: EnvSpec,
+    inputs: Inputs,
+    interp: Interpreter,
+    installer: Installer,
+    path: Path,
+    *,
+    reuse: bool,
+) -> tuple[lockcache.Verified, str]:
+    """The lock at ``path`` read once, parsed, selected for ``interp`` and verified against
+    the untrusted-lock rules, with the installer's plan and the lock's content hash: from
     :mod:`pitstop.lockcache` when ``reuse`` allows and it holds these bytes, else done now."""
     from pitstop import lockverify
 
-    path = project.lock_path(env)
     raw, lock_hash = _snapshot(path, inputs.hash)
     settings = env.settings
     ctx = lockcache.context(
@@ -141,16 +150,16 @@ def _verified(
     cache = project.store(env).parent / ".cache"
     hit = lockcache.lookup(cache, env.name, lock=path, raw=raw, ctx=ctx) if reuse else None
     if hit is not None:
-        return lockfile.LockFile(path=path, data=hit.data), hit, lock_hash
+        return hit, lock_hash
     # _snapshot() checked the same bytes are UTF-8. Relative file paths in a lock are
     # relative to where the lock lives (``path``).
     lock = lockfile.parse(path, raw.decode("utf-8"))
     expected = select(lock, interp)
     lockverify.before_install(project, env, inputs, lock, expected, dict(interp.markers))
-    verified = lockcache.Verified(data=dict(lock.data), selected=expected, prepared=installer.prepare(lock))
+    verified = lockcache.Verified(selected=expected, plan=installer.prepare(lock, expected))
     if reuse:
         lockcache.store(cache, env.name, lock=path, raw=raw, ctx=ctx, verified=verified)
-    return lock, verified, lock_hash
+    return verified, lock_hash
 
 
 def _snapshot(path: Path, inputs_hash: str) -> tuple[bytes, str]:

@@ -2,7 +2,7 @@
 
 Parsing and validating a lock (tomllib + ``packaging.pylock``), selecting its packages for the
 target interpreter, checking it against the untrusted-lock rules (:mod:`pitstop.lockverify`)
-and rendering the installer's copy are pure functions of the lock's bytes and the env's
+and making the installer's plan (uv: the copy it syncs) are pure functions of the lock's bytes and the env's
 verification context. They cost ~40 ms for a 20-package env and ~150 ms for numpy, pandas,
 scipy and matplotlib (a 350 KB lock that lists every platform's wheels): more than raw uv
 takes to install the small env from its cache. A rebuild of the same lock on this machine
@@ -28,22 +28,19 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pitstop.reading import stat_key
 
-SCHEMA = 1
+SCHEMA = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Verified:
-    """A lock text parsed, selected for the target and verified, with the installer's copy."""
+class Verified(NamedTuple):
+    """A lock text verified: what it selects for the target and the installer's plan."""
 
-    data: dict[str, Any]
     selected: dict[str, str | None]
-    prepared: str
+    plan: dict[str, Any]
 
 
 def context(*parts: object) -> str:
@@ -71,17 +68,17 @@ def lookup(cache: Path, env: str, *, lock: Path, raw: bytes, ctx: str) -> Verifi
     recorded = stat_key(os.fspath(lock))
     if recorded is None or entry.get("stat") != recorded:
         return None
-    data, selected, prepared = entry.get("data"), entry.get("selected"), entry.get("prepared")
-    if not isinstance(data, dict) or not isinstance(selected, dict) or not isinstance(prepared, str):
+    selected, plan = entry.get("selected"), entry.get("plan")
+    if not isinstance(selected, dict) or not isinstance(plan, dict):
         return None
     if not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in selected.items()):
         return None
-    return Verified(data=data, selected=selected, prepared=prepared)
+    return Verified(selected=selected, plan=plan)
 
 
 def store(cache: Path, env: str, *, lock: Path, raw: bytes, ctx: str, verified: Verified) -> None:
-    """Record ``verified`` for these lock bytes; a lock whose data marshal cannot hold (a TOML
-    datetime) or a cache that cannot be written is simply not recorded."""
+    """Record ``verified`` for these lock bytes; a plan marshal cannot hold or a cache that
+    cannot be written is simply not recorded."""
     recorded = stat_key(os.fspath(lock))
     if recorded is None:
         return
@@ -90,9 +87,8 @@ def store(cache: Path, env: str, *, lock: Path, raw: bytes, ctx: str, verified: 
         "sha256": hashlib.sha256(raw).hexdigest(),
         "stat": recorded,
         "context": ctx,
-        "data": verified.data,
         "selected": verified.selected,
-        "prepared": verified.prepared,
+        "plan": verified.plan,
     }
     try:
         payload = marshal.dumps(entry)

@@ -207,15 +207,15 @@ def after_install(
     venv: Path,
     project: ProjectConfig,
     inputs: Inputs,
-    lock: LockFile,
+    lock: Path,
     markers: Mapping[str, str],
     ignore: Iterable[str],
 ) -> None:
-    """:func:`verify_installed` for the env just built in ``venv``."""
+    """:func:`verify_installed` for the env just built in ``venv`` from the lock at ``lock``."""
     name = _project_name(project)
     verify_installed(
         venv,
-        lock=lock.path,
+        lock=lock,
         requirements=inputs.requirements,
         markers=markers,
         roots=[name] if inputs.install_project and name else [],

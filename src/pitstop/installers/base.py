@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from pitstop.config import EnvSpec
 from pitstop.errors import CommandError, ProvisionError, env_flag
@@ -28,15 +28,14 @@ class Installer(Protocol):
     def start_create(self, venv: Path, interpreter: Interpreter) -> Pending:
         """Start creating an empty venv at ``venv`` for ``interpreter`` (``wait()`` for it)."""
 
-    def prepare(self, lock: LockFile) -> str:
-        """What the installer makes of ``lock`` before installing (uv: the copy it syncs), a
-        pure function of the lock that a build may reuse (:mod:`pitstop.lockcache`)."""
+    def prepare(self, lock: LockFile, expected: dict[str, str | None]) -> dict[str, Any]:
+        """The plan for installing exactly the verified ``lock`` (hash-checked), ``expected``
+        being what it selects here: plain data (marshal-able), a pure function of the lock,
+        the selection and where the lock lives, so a build may reuse it
+        (:mod:`pitstop.lockcache`)."""
 
-    def install(
-        self, venv: Path, lock: LockFile, expected: dict[str, str | None], prepared: str | None = None
-    ) -> None:
-        """Install exactly ``lock`` (hash-checked); ``expected`` is what it selects here,
-        ``prepared`` what :meth:`prepare` returned for it (None: made now)."""
+    def install(self, venv: Path, plan: dict[str, Any]) -> None:
+        """Carry out ``plan`` (what :meth:`prepare` made) in the venv ``venv``."""
 
     def finalize(self, venv: Path, final: Path) -> None:
         """Make the env at ``venv`` correct once it is renamed to ``final``."""

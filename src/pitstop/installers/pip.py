@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import CommandError, ProvisionError
@@ -45,22 +46,15 @@ class PipInstaller:
         proc = start(argv, env=scrubbed_env(extra=self._environ))
         return Pending(proc, partial(self._failed, "create the venv"))
 
-    def prepare(self, lock: LockFile) -> str:
-        """Nothing: pip's requirements file is made from ``expected`` at install time."""
-        return ""
-
-    def install(
-        self, venv: Path, lock: LockFile, expected: dict[str, str | None], prepared: str | None = None
-    ) -> None:
-        """Install each selected package pinned with all its hashes; pip picks the file.
+    def prepare(self, lock: LockFile, expected: dict[str, str | None]) -> dict[str, Any]:
+        """The plan :meth:`install` carries out: each selected package pinned with all its
+        hashes (pip picks the file), the directories of local files, the local projects.
 
         ``expected`` is the lock's selection for the target interpreter (markers and
         ``requires-python`` evaluated, as uv does): a package locked at two versions under
         different markers contributes only the entry selected here.
         """
         from packaging.utils import canonicalize_name
-
-        from pitstop.installers.base import require_venv, scratch
 
         lines: list[str] = []
         links: set[str] = set()
@@ -90,10 +84,20 @@ class PipInstaller:
                 if entry.get("path"):
                     links.add(str((base / entry["path"]).resolve().parent))
             lines.append(f"{name}=={package['version']} " + " ".join(sorted(set(hashes))))
-        from pitstop.index_options import index_args, index_environ
+        return {"lines": lines, "links": sorted(links), "editables": editables}
 
-        args = index_args(self.project, self.env, extra_links=sorted(links))
-        self._environ = index_environ(self.project, self.env, tool="pip", extra_links=sorted(links))
+    def install(self, venv: Path, plan: dict[str, Any]) -> None:
+        """``pip install --no-deps --require-hashes`` of the plan :meth:`prepare` made, then
+        the local projects."""
+        from pitstop.index_options import index_args, index_environ
+        from pitstop.installers.base import require_venv, scratch
+
+        lines: list[str] = plan["lines"]
+        links: list[str] = plan["links"]
+        editables: list[str] = plan["editables"]
+
+        args = index_args(self.project, self.env, extra_links=links)
+        self._environ = index_environ(self.project, self.env, tool="pip", extra_links=links)
         if not self.env.settings.allow_build:
             args += ["--only-binary", ":all:"]
         python = str(venv / "bin" / "python")

@@ -114,13 +114,18 @@ class UvInstaller:
         extra = index_environ(self.project, self.env, tool="uv")
         return Pending(start(argv, env=scrubbed_env(extra=extra)), partial(self._failed, "create the venv"))
 
-    def prepare(self, lock: LockFile) -> str:
-        """The copy of ``lock`` uv syncs (:func:`source_text`)."""
-        return source_text(lock)
+    def prepare(self, lock: LockFile, expected: dict[str, str | None]) -> dict[str, Any]:
+        """The plan :meth:`install` carries out: the copy of ``lock`` uv syncs
+        (:func:`source_text`) and the local projects installed after it, absolute."""
+        directories = []
+        for package in lock.packages:
+            directory = package.get("directory")
+            if isinstance(directory, dict):
+                target = str((lock.path.parent / directory["path"]).resolve())
+                directories.append([str(package["name"]), target, bool(directory.get("editable"))])
+        return {"source": source_text(lock), "directories": directories}
 
-    def install(
-        self, venv: Path, lock: LockFile, expected: dict[str, str | None], prepared: str | None = None
-    ) -> None:
+    def install(self, venv: Path, plan: dict[str, Any]) -> None:
         """``uv pip sync`` of the lock with hashes required, into ``venv`` as a venv.
 
         uv is pointed at ``venv`` only through ``VIRTUAL_ENV`` (never ``--python``: a path
@@ -132,15 +137,14 @@ class UvInstaller:
         uv syncs a copy of the lock (the content pitstop read once, paths made absolute)
         without local-project entries: uv cannot hash a local project, so the project
         (``install-project``) is installed editable on its own afterwards (``--no-deps``).
-        ``prepared`` is that copy's text when :meth:`prepare` made it already.
+        ``plan`` is what :meth:`prepare` made of the verified lock.
         """
         from pitstop.installers.base import scratch
 
         quiet = [] if self.reporter.interactive else ["--quiet"]
-        directories = [p for p in lock.packages if isinstance(p.get("directory"), dict)]
         with scratch(venv.parent) as work:
             source = work / "pylock.toml"
-            source.write_text(self.prepare(lock) if prepared is None else prepared, encoding="utf-8")
+            source.write_text(plan["source"], encoding="utf-8")
             self._run_in(
                 venv,
                 [
@@ -161,14 +165,12 @@ class UvInstaller:
                 cwd=work,
                 capture=not self.reporter.interactive,
             )
-            for package in directories:
-                directory = package["directory"]
-                target = str((lock.path.parent / directory["path"]).resolve())
-                editable = ["-e", target] if directory.get("editable") else [target]
+            for name, target, is_editable in plan["directories"]:
+                editable = ["-e", target] if is_editable else [target]
                 self._run_in(
                     venv,
                     [self.uv, "pip", "install", *quiet, "--no-config", "--no-deps", *editable],
-                    what=f"install {package['name']}",
+                    what=f"install {name}",
                     cwd=work,
                 )
 
