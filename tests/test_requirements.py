@@ -246,7 +246,7 @@ def test_collect_all_sources_and_hash_stability(tmp_path: Path) -> None:
     assert inputs.requirements == ("alpha", "beta", "delta", "gamma", "pytest", "pyyaml~=6.0")
     assert inputs.install_project
     assert any("os" in w for w in inputs.warnings)
-    assert "hunter2" not in repr(inputs.index)
+    assert "hunter2" not in repr(inputs.index_settings)
     # Reordering and respelling the same inputs keeps the hash; a real change moves it.
     (tmp_path / "pyproject.toml").write_text(text.replace('["Beta"]', '["beta" ]'))
     again = collect(config_load.load(tmp_path), project.env("default"))

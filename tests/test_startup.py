@@ -88,14 +88,13 @@ def test_a_command_imports_only_what_its_path_needs(ready: Path, argv: tuple[str
 # A frozen dataclass compiles its methods when its module is imported (~0.5 ms a class, every
 # start); pitstop's internal records are NamedTuples. These stay dataclasses: the public API's
 # records (what ensure/resolve/check/lock return, what a third-party kind builds), Interpreter
-# (pitstop.identity is imported by ensure()'s fast path, which imports no typing), Inputs (its
-# ``index`` field would shadow tuple.index), and the lock and verification engine's own.
+# (pitstop.identity is imported by ensure()'s fast path, which imports no typing), and the lock
+# and verification engine's own.
 DATACLASSES_ON_THE_BUILD_PATH = {
     "pitstop.identity.RuntimeIdentity",
     "pitstop.identity.Interpreter",
     "pitstop.kinds.base.PythonCommand",
     "pitstop.kinds.base.Report",
-    "pitstop.inputs.Inputs",
     "pitstop.lockfile.LockStatus",
     "pitstop.lockfile.LockFile",
     "pitstop.lockcache.Verified",

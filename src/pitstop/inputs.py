@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from packaging.utils import canonicalize_name
 
@@ -24,8 +23,7 @@ from pitstop.requirements import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Inputs:
+class Inputs(NamedTuple):
     """Everything that decides an env's lock; ``hash`` is the lock's ``inputs-hash``."""
 
     env: str
@@ -33,7 +31,8 @@ class Inputs:
     constraints: tuple[str, ...]
     python: str
     install_project: bool
-    index: tuple[tuple[str, object], ...]
+    #: The index settings (credentials redacted), as sorted pairs.
+    index_settings: tuple[tuple[str, object], ...]
     environments: tuple[str, ...]
     lock_runtime: str
     warnings: tuple[str, ...]
@@ -201,7 +200,7 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
         constraints=normalized_constraints,
         python=python,
         install_project=install_project,
-        index=tuple(sorted(index.items())),
+        index_settings=tuple(sorted(index.items())),
         environments=settings.environments,
         lock_runtime=settings.lock_runtime,
         warnings=tuple(warnings),
