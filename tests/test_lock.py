@@ -498,6 +498,14 @@ def test_the_old_lock_is_read_while_uv_resolves_and_a_broken_one_is_not_handed_t
         assert running_compiles[0].returncode not in (0, None), "...after it was killed"
         assert (root / "pylock.toml").read_bytes() == with_gamma
     assert fresh != with_gamma
+    # A lock too big to read (bounded, as every untrusted file) is never copied for uv.
+    running_compiles.clear()
+    with open(root / "pylock.toml", "wb") as handle:
+        handle.truncate(33 * 1024 * 1024)  # sparse: over reading.MAX_BYTES
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    assert len(running_compiles) == 1, "started once, without the lock as uv's input"
+    assert (root / "pylock.toml").read_bytes() == with_gamma
 
 
 def test_several_sources_keep_the_annotation_run_online(make_project: ProjectFactory) -> None:

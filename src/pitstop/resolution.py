@@ -4,7 +4,6 @@ each with its ``index`` (the lock itself is written by :mod:`pitstop.locking`)."
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -129,7 +128,12 @@ class Resolution:
             lines.append(f"-e {_local_path(self.project.root)}")
         (work / "requirements.in").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
         if self.preferences:
-            shutil.copyfile(self.path, self.out)
+            from pitstop.reading import UnreadableFile, read_bytes
+
+            try:  # bounded: a lock is untrusted input (it may be huge, or not a file)
+                self.out.write_bytes(read_bytes(self.path))
+            except UnreadableFile:
+                self.preferences = False
         argv = [find_uv(), "pip", "compile", "--format", "pylock.toml", "--generate-hashes"]
         argv += ["-o", str(self.out), *self.common]
         if inputs.constraints:
