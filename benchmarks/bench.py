@@ -17,9 +17,9 @@ Method (what a sceptic should check):
   run is independent of the network) and points both pitstop and uv at it.
 - **Warm, private cache.** uv's cache is a directory under this run's temporary workspace
   (``UV_CACHE_DIR``), never the user's; every row is warmed before it is measured.
-- **Two installs of pitstop**: with pip (``python -m venv`` + ``pip install``) and with uv
-  (``uv pip install``). Both install the same wheel script as ``pitstop`` (pip's console-script
-  template, which imports ``re``, is not involved: see docs/benchmarks.md).
+- **Three installs of pitstop**: with pip (``python -m venv`` + ``pip install``, the pip the
+  interpreter seeds, whose console-script launcher may import ``re`` first), with pip upgraded
+  first (pip 25.2+'s launcher does not; ``check`` rows only) and with uv (``uv pip install``).
   Each is alone in its venv; the peers (nox, nox-uv, tox, tox-uv, pre-commit) and a third
   pitstop (for ``pitstop.nox``) share another.
 - Whole processes, wall clock (``time.perf_counter`` around ``subprocess.run``), bytecode
@@ -140,6 +140,7 @@ class Bench:
             PIP_DISABLE_PIP_VERSION_CHECK="1",
         )
         self.pip_bin = work / "pitstop-pip" / "bin"
+        self.newpip_bin = work / "pitstop-newpip" / "bin"
         self.uv_bin = work / "pitstop-uv" / "bin"
         self.peers_bin = work / "peers" / "bin"
 
@@ -172,12 +173,17 @@ class Bench:
         """pitstop with pip, pitstop with uv (each alone in its venv, as a user's ``pipx`` /
         ``uv tool`` install would be), and the peers with pitstop in a third venv (nox must
         import ``pitstop.nox``)."""
-        print("installing pitstop with pip, with uv, and the peers ...", file=sys.stderr)
+        print("installing pitstop with pip, with upgraded pip, with uv, and the peers ...", file=sys.stderr)
         for venv, extra in ((self.pip_bin.parent, []), (self.peers_bin.parent, PEERS)):
             self.run([self.python, "-m", "venv", str(venv)], self.work)
             self.run(
                 [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(REPO), *extra], self.work
             )
+        # The same with pip upgraded first: pip 25.2+'s console-script launcher imports no `re`.
+        python = str(self.newpip_bin / "python")
+        self.run([self.python, "-m", "venv", str(self.newpip_bin.parent)], self.work)
+        self.run([python, "-m", "pip", "install", "-q", "-U", "pip"], self.work)
+        self.run([python, "-m", "pip", "install", "-q", str(REPO)], self.work)
         self.run([self.uv, "venv", "-q", "--python", self.python, str(self.uv_bin.parent)], self.work)
         self.run(
             [self.uv, "pip", "install", "-q", "--python", str(self.uv_bin / "python"), str(REPO)],
@@ -436,7 +442,8 @@ def check_rows(bench: Bench) -> list[Row]:
     uvp = bench.uv_project("check-uv", SMALL)
     rows = []
     peer = [bench.uv, "sync", "--locked", "--check", "--offline", "-q"]
-    for installed, bindir in (("pip", bench.pip_bin), ("uv", bench.uv_bin)):
+    installs = (("pip", bench.pip_bin), ("upgraded-pip", bench.newpip_bin), ("uv", bench.uv_bin))
+    for installed, bindir in installs:
         bench.run([str(bindir / "pitstop"), "-q", "setup"], proj)  # this install's fast-path cache
         rows.append(
             bench.pair(
