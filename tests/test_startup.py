@@ -67,9 +67,10 @@ def ready(make_project: ProjectFactory) -> Path:
 # Each full-path form (the fast path is off: a cache miss) and the modules it must not import.
 PATHS = {
     ("setup",): {"pitstop.commands.ci"},
-    ("check",): {"pitstop.commands.ci"},
-    ("check", "--json"): {"pitstop.commands.ci"},
-    ("run", "--", "python", "-c", "pass"): {"pitstop.commands.ci"},
+    # On a ready env: nothing of the build (the staged build, its lock cache, the installers).
+    ("check",): {"pitstop.commands.ci", "pitstop.build", "pitstop.lockcache", "pitstop.installers"},
+    ("check", "--json"): {"pitstop.commands.ci", "pitstop.build", "pitstop.installers"},
+    ("run", "--", "python", "-c", "pass"): {"pitstop.commands.ci", "pitstop.build", "pitstop.installers"},
     ("lock",): {"pitstop.commands.ci"},
     # The pre-commit hook's path: config and the lock's text; no interpreter, no policy.
     ("lock", "--check"): {"pitstop.commands.ci", "pitstop.runtime", "pitstop.identity", "pitstop.policy"},

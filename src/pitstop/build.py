@@ -14,18 +14,11 @@ from types import FrameType
 from pitstop import _testing, lockcache, lockfile, state, swap
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import NotReadyError
-from pitstop.identity import Interpreter, RuntimeIdentity
+from pitstop.identity import Interpreter
 from pitstop.inputs import Inputs
 from pitstop.installers.base import Installer
 from pitstop.output import Reporter, count
 from pitstop.runtime import Runtimes
-
-
-def runtime_dict(identity: RuntimeIdentity) -> dict[str, object]:
-    """The identity as the state marker records it."""
-    from dataclasses import asdict
-
-    return asdict(identity)
 
 
 def build_env(
@@ -96,7 +89,7 @@ def build_env(
                     env=env.name,
                     lock_hash=lock_hash,
                     inputs_hash=inputs.hash,
-                    runtime=runtime_dict(interp.identity),
+                    runtime=state.runtime_dict(interp.identity),
                     interpreter=interp.path,
                     installer=installer.name,
                     installer_version=uv_version or installer.version(runtimes),

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pitstop import lockfile, state, swap
-from pitstop.build import build_env, runtime_dict
 from pitstop.config import EnvSpec, Project
 from pitstop.environment import Environment
 from pitstop.errors import Fix, NotReadyError, ProvisionError, env_flag
@@ -84,7 +83,7 @@ class Provisioner:
             return f"python {current.interpreter} is gone"
         if override and path != current.interpreter:
             return f"PITSTOP_PYTHON changed to {path}"
-        if runtime_dict(interp.identity) != current.runtime:
+        if state.runtime_dict(interp.identity) != current.runtime:
             old = current.runtime.get("version", "?")
             new = interp.identity.version
             what = f"python {old} → {new}" if old != new else "the python runtime changed"
@@ -191,6 +190,8 @@ class Provisioner:
                         fix=f"run: pitstop setup{env_flag(env.name)}",
                     )
                 if not ready.ready:
+                    from pitstop.build import build_env
+
                     build_env(
                         self.project,
                         env,

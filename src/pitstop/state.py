@@ -7,8 +7,19 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pitstop.identity import RuntimeIdentity
+
 MARKER = ".pitstop-state.json"
 SCHEMA = 1
+
+
+def runtime_dict(identity: RuntimeIdentity) -> dict[str, object]:
+    """The identity as the state marker records it."""
+    from dataclasses import asdict
+
+    return asdict(identity)
 
 
 class EnvState(NamedTuple):
