@@ -111,6 +111,9 @@ def test_the_build_path_defines_no_new_dataclass(ready: Path) -> None:
     new = sorted(found - DATACLASSES_ON_THE_BUILD_PATH)
     assert not new, f"make {new} NamedTuples, or list them in DATACLASSES_ON_THE_BUILD_PATH with the reason"
     assert "pitstop.config" in modules, "the full path ran"
+    assert "pitstop.installers.base" in modules and "tempfile" not in modules, (
+        "scratch makes its own directory"
+    )
 
 
 def test_command_of_names_what_argparse_picks() -> None:
