@@ -196,3 +196,27 @@ def test_find_uv_in_a_venv_is_uvs_own_answer_without_sysconfig() -> None:
         [sys.executable, "-I", "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_listing_is_what_os_walk_lists(tmp_path: Path) -> None:
+    """Files (symlinks to files and dangling ones included) by relative path; a symlink to a
+    directory is neither listed nor entered, as with os.walk."""
+    from pitstop.verify import _listing
+
+    site = tmp_path / "site"
+    (site / "pkg" / "sub").mkdir(parents=True)
+    (site / "pkg" / "__init__.py").write_text("")
+    (site / "pkg" / "sub" / "mod.py").write_text("")
+    (site / "top.py").write_text("")
+    (site / "link.py").symlink_to(site / "top.py")
+    (site / "dangling.py").symlink_to(site / "missing.py")
+    (site / "dirlink").symlink_to(site / "pkg")
+    expected: set[str] = set()
+    for directory, _dirs, files in os.walk(site):
+        rel = os.path.relpath(directory, site).replace(os.sep, "/")
+        expected.update(name if rel == "." else f"{rel}/{name}" for name in files)
+    assert (
+        _listing(site)
+        == expected
+        == {"pkg/__init__.py", "pkg/sub/mod.py", "top.py", "link.py", "dangling.py"}
+    )

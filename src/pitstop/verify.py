@@ -145,13 +145,23 @@ def _listing(site: Path) -> set[str]:
     """Every file below ``site`` as a ``/``-separated relative path: one directory read per
     directory instead of one ``lstat`` per RECORD entry (a 6,000-file env checks in a third of
     the time). A RECORD entry not found here (``../../bin/x``, a path below a symlinked
-    directory) is checked with ``lstat`` as before."""
+    directory) is checked with ``lstat`` as before. The walk is ``os.walk``'s (a symlink to a
+    directory is neither listed nor entered) without its per-directory overhead: half the time
+    on numpy, pandas, scipy and matplotlib."""
     found: set[str] = set()
-    base = str(site)
-    for directory, _dirs, files in os.walk(base):
-        rel = os.path.relpath(directory, base).replace(os.sep, "/")
-        prefix = "" if rel == "." else f"{rel}/"
-        found.update(prefix + name for name in files)
+    pending = [(str(site), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            entries = os.scandir(directory)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if not entry.is_dir():
+                    found.add(prefix + entry.name)
+                elif not entry.is_symlink():
+                    pending.append((entry.path, f"{prefix}{entry.name}/"))
     return found
 
 
