@@ -655,6 +655,16 @@ def test_a_written_lock_is_known_parsed_and_the_build_does_not_parse_it_again(
     assert lockfile.read(root / "pylock.toml").data == real_loads(text, source=root / "pylock.toml")
 
 
+def test_lock_alone_does_not_keep_the_written_lock_parsed(make_project: ProjectFactory, cli: Cli) -> None:
+    """Only a build reads the lock back in the same process: `pitstop lock` alone does not
+    spend the validation on it."""
+    from pitstop import lockfile
+
+    root = make_project('requirements = ["beta"]\n', python="3.12")
+    assert cli("lock", cwd=root)[0] == 0
+    assert (root / "pylock.toml").read_text() not in lockfile._PARSED
+
+
 def test_data_that_is_not_a_valid_lock_is_not_recorded() -> None:
     from pitstop import lockfile
 

@@ -35,10 +35,13 @@ def lock_env(
     upgrade: bool = False,
     upgrade_packages: Sequence[str] = (),
     reason: str = "",
+    build_next: bool = False,
 ) -> LockResult:
     """Resolve ``env`` and write its lock if the result differs from what is on disk.
 
-    A fresh lock is left alone without running uv (unless upgrading), like ``uv lock``."""
+    A fresh lock is left alone without running uv (unless upgrading), like ``uv lock``.
+    ``build_next``: a build reads the lock right after (``setup``), so the data of the text
+    written is kept parsed and validated for it (:func:`pitstop.lockfile.remember`)."""
     if env.kind != "managed":
         raise NotReadyError(f"env {env.name!r} is {env.kind}; only managed envs have locks")
     inputs = collect(project, env)
@@ -91,7 +94,8 @@ def lock_env(
         tool=tool,
     )
     changed = _write_if_changed(path, text)
-    lockfile.remember(text, data)  # a setup builds from this text next: no second parse
+    if build_next:
+        lockfile.remember(text, data)  # the build does not parse this text again
     reporter.step(f"{'wrote' if changed else 'unchanged'} {path.name}: {count(len(packages), 'package')}")
     for line in moved_pins(old, _pins_of(packages)) if old else ():
         reporter.step(f"  {line}")

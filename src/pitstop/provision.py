@@ -254,7 +254,7 @@ class Provisioner:
 
         self.interpreter(env, inputs)  # no interpreter for the env: fail before writing its lock
         # lock_env says why it re-locks (reading the old lock while uv resolves).
-        lock_env(self.project, env, runtimes=self.runtimes, reporter=self.reporter)
+        lock_env(self.project, env, runtimes=self.runtimes, reporter=self.reporter, build_next=True)
         return self.status(env, inputs)
 
     def interpreter(self, env: EnvSpec, inputs: Inputs) -> Interpreter:
