@@ -361,6 +361,10 @@ def prepare(store):
         data["generation"] = g
         marker.unlink()  # a hardlink shared with venv: replace it, never write through it
         marker.write_text(json.dumps(data))
+    # A build makes its marker durable (state.write fsyncs it) before the swap, which on ext4
+    # commits every pending metadata change of the install too; without this, the timed
+    # swap's first fsync would flush the 10,000 links `cp -al` just made.
+    os.sync()
     return gen + 1
 
 def subprocess_cp(src, dst):
@@ -409,7 +413,8 @@ def swap_row(bench: Bench) -> list[Row]:
         stores.append(root / ".pitstop" / "default")
     print("  swap: 500 vs 5 packages ...", file=sys.stderr)
     proc = subprocess.run(
-        [str(bench.pip_bin / "python"), "-c", _SWAP, str(bench.pairs), *map(str, stores)],
+        # A swap takes a few milliseconds: at least 20 pairs, or the ratio is noise.
+        [str(bench.pip_bin / "python"), "-c", _SWAP, str(max(bench.pairs, 20)), *map(str, stores)],
         env=bench.env,
         capture_output=True,
         text=True,
