@@ -162,3 +162,15 @@ def test_sigkill_around_a_first_builds_one_rename(make_project: ProjectFactory, 
     assert generation(root) == 0
     assert stray(root) == []
     assert ("building" in repaired.stderr) == (point == "first-before-rename")
+
+
+def test_a_first_build_is_only_renamed_in_when_it_holds_its_generation(tmp_path: Path) -> None:
+    """As the journaled swap: a venv.new without the generation's marker never becomes venv."""
+    from pitstop import swap
+    from pitstop.errors import ProvisionError
+
+    store_dir = tmp_path / "default"
+    (store_dir / "venv.new").mkdir(parents=True)
+    with pytest.raises(ProvisionError, match=r"generation 0 is not in venv\.new"):
+        swap.commit(store_dir, generation=0, keep_previous=True)
+    assert not (store_dir / "venv").exists() and (store_dir / "venv.new").is_dir()

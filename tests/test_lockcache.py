@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import marshal
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,10 @@ from tests.conftest import ProjectFactory
 from tests.helpers import PY, installed_version, store
 
 Cli = Callable[..., tuple[int, str, str]]
+
+
+def _any(plan: dict[str, Any]) -> bool:
+    return True
 
 
 def _entry(root: Path) -> Path:
@@ -120,22 +127,24 @@ def test_a_different_context_or_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     )
     ctx = lockcache.context("uv", "markers")
     lockcache.store(cache, "default", lock=lock, raw=raw, ctx=ctx, verified=verified)
-    assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx) == verified
+    assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx, accepts=_any) == verified
     assert (
-        lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=lockcache.context("pip", "markers"))
+        lockcache.lookup(
+            cache, "default", lock=lock, raw=raw, ctx=lockcache.context("pip", "markers"), accepts=_any
+        )
         is None
     )
-    assert lockcache.lookup(cache, "default", lock=lock, raw=raw + b"\n", ctx=ctx) is None
-    assert lockcache.lookup(cache, "other", lock=lock, raw=raw, ctx=ctx) is None
+    assert lockcache.lookup(cache, "default", lock=lock, raw=raw + b"\n", ctx=ctx, accepts=_any) is None
+    assert lockcache.lookup(cache, "other", lock=lock, raw=raw, ctx=ctx, accepts=_any) is None
     entry = cache / "lock-default.bin"
     good = entry.read_bytes()
     for damaged in (good[: len(good) // 2], b"", b"\x00junk", marshal.dumps([1, 2])):
         entry.write_bytes(damaged)
-        assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx) is None
+        assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx, accepts=_any) is None
     wrong = marshal.loads(good)
     wrong["selected"] = {"a": 1}
     entry.write_bytes(marshal.dumps(wrong))
-    assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx) is None
+    assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx, accepts=_any) is None
 
 
 def test_a_plan_marshal_cannot_hold_is_not_recorded(tmp_path: Path) -> None:
@@ -158,3 +167,45 @@ def test_cached_env_is_the_same_as_a_verified_one(make_project: ProjectFactory, 
     assert cli("setup", cwd=root)[0] == 0
     again = sorted(p.name for p in (store(root) / "venv").glob("lib/python*/site-packages/*"))
     assert first == again
+
+
+def test_a_planted_plan_of_the_wrong_shape_or_an_unreadable_entry_is_a_miss(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry whose bindings all match but whose plan is not what the installer makes is
+    not used (the build verifies the lock again); a FIFO in its place does not hang."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    entry = marshal.loads(_entry(root).read_bytes())
+    entry["plan"] = {"source": 5, "directories": []}
+    _entry(root).write_bytes(marshal.dumps(entry))
+    calls = _count_full_path(monkeypatch)
+    assert cli("clean", cwd=root)[0] == 0
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert calls == ["parse", "verify"]
+    _entry(root).unlink()
+    os.mkfifo(_entry(root))
+    calls.clear()
+    assert cli("clean", cwd=root)[0] == 0
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert calls == ["parse", "verify"]
+
+
+def test_an_edit_to_pitstop_s_verifying_code_is_a_new_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A git or editable install keeps its version across edits: the files count too."""
+    import types
+
+    source = tmp_path / "rules.py"
+    source.write_text("RULES = 1\n")
+    module = types.ModuleType("pitstop.rules_under_test")
+    module.__file__ = str(source)
+    monkeypatch.setitem(sys.modules, "pitstop.rules_under_test", module)
+    monkeypatch.setattr(lockcache, "_CODE", ("rules_under_test",))
+    before = lockcache.context("uv")
+    assert lockcache.context("uv") == before
+    source.write_text("RULES = 2\n")
+    assert lockcache.context("uv") != before

@@ -140,8 +140,13 @@ def _verified(
         settings.allow_build,
         (project.pyproject.get("project") or {}).get("name"),
     )
-    cache = project.store(env).parent / ".cache"
-    hit = lockcache.lookup(cache, env.name, lock=path, raw=raw, ctx=ctx) if reuse else None
+    store = project.store(env)  # its name, not the env's: a nox matrix's variants differ
+    cache = store.parent / ".cache"
+    hit = (
+        lockcache.lookup(cache, store.name, lock=path, raw=raw, ctx=ctx, accepts=installer.accepts)
+        if reuse
+        else None
+    )
     if hit is not None:
         return hit, lock_hash
     # _snapshot() checked the same bytes are UTF-8. Relative file paths in a lock are
@@ -151,7 +156,7 @@ def _verified(
     lockverify.before_install(project, env, inputs, lock, expected, dict(interp.markers))
     verified = lockcache.Verified(selected=expected, plan=installer.prepare(lock, expected))
     if reuse:
-        lockcache.store(cache, env.name, lock=path, raw=raw, ctx=ctx, verified=verified)
+        lockcache.store(cache, store.name, lock=path, raw=raw, ctx=ctx, verified=verified)
     return verified, lock_hash
 
 

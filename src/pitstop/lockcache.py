@@ -11,13 +11,19 @@ takes to install the small env from its cache. A rebuild of the same lock on thi
 Trust. An entry is used only when all of these hold, else the full path runs:
 
 - the SHA-256 of the lock bytes just read equals the entry's, and so does the hash of the
-  verification context (pitstop's version, the target markers, the env's requirements and
-  every setting the lock rules read, the installer);
-- the lock file's ``[size, mtime_ns, inode]`` equals what the entry recorded when the text
-  was verified: an entry committed to a repository or copied from another machine names an
-  inode and a nanosecond mtime it cannot predict, so it is never used;
+  verification context (pitstop's version and the files of its verifying code, packaging's
+  version, the target markers, the env's requirements and every setting the lock rules read,
+  the installer);
+- the lock file's size, mtime and ctime (in ns), inode and device equal what the entry
+  recorded when the text was verified: an entry committed to a repository or copied from
+  another machine names an inode and a ctime it cannot predict, so it is never used;
 - the policy is not strict: in CI the lock comes from a pull request, and every strict build
   verifies the text it installs (:func:`lookup` is not called there).
+
+The plan holds the paths resolved when the lock was verified: re-pointing a symlinked
+find-links or vendored directory between two builds of the same lock bytes is not noticed
+(every file is hash-pinned either way; ``pitstop clean`` forgets the entry with the env's
+cache).
 
 The entry is marshal data (loading runs no code) in the env store's ``.cache`` directory,
 written atomically; anything unreadable, of the wrong shape or type is ignored.
@@ -28,12 +34,14 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pitstop.reading import stat_key
-
-SCHEMA = 2
+SCHEMA = 3
+#: pitstop's modules whose code decides what a verified lock is and how it is installed: an
+#: edit to any of them (a git or editable install keeps ``__version__``) is a new context.
+_CODE = ("build", "lockcache", "lockfile", "lockverify", "lock_sources", "installers.uv", "installers.pip")
 
 
 class Verified(NamedTuple):
@@ -44,28 +52,56 @@ class Verified(NamedTuple):
 
 
 def context(*parts: object) -> str:
-    """The hash of everything (besides the lock text) the cached results depend on."""
+    """The hash of everything (besides the lock text) the cached results depend on: ``parts``
+    (the caller's settings), pitstop's version and the files of its verifying code, and the
+    version of ``packaging`` (its markers and specifiers decide the selection)."""
+    import sys
+
+    from packaging import __version__ as packaging_version
+
     from pitstop import __version__
 
-    return hashlib.sha256(repr((SCHEMA, __version__, *parts)).encode("utf-8")).hexdigest()
+    code = [_file_key(sys.modules.get(f"pitstop.{name}")) for name in _CODE]
+    key = repr((SCHEMA, __version__, packaging_version, code, *parts))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _file_key(module: object) -> list[int] | None:
+    path = getattr(module, "__file__", None)
+    return _binding(path) if isinstance(path, str) else None
+
+
+def _binding(path: str) -> list[int] | None:
+    """What ties an entry to one file on this machine: size, mtime and ctime in ns, inode and
+    device. No tool sets a ctime, and a checkout or copy gets a new inode."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
 def _entry(cache: Path, env: str) -> Path:
     return cache / f"lock-{env}.bin"
 
 
-def lookup(cache: Path, env: str, *, lock: Path, raw: bytes, ctx: str) -> Verified | None:
-    """The entry for exactly these lock bytes, this lock file and ``ctx``, or None."""
+def lookup(
+    cache: Path, env: str, *, lock: Path, raw: bytes, ctx: str, accepts: Callable[[dict[str, Any]], bool]
+) -> Verified | None:
+    """The entry for exactly these lock bytes, this lock file and ``ctx`` whose plan
+    ``accepts`` (the installer's shape check), or None. Anything unreadable (a FIFO, a huge or
+    damaged file) is a miss, never an error."""
+    from pitstop.reading import read_bytes
+
     try:
-        with open(_entry(cache, env), "rb") as handle:
-            entry = marshal.load(handle)  # noqa: S302 - our own cache, stat-bound; nothing in it runs
-    except (OSError, EOFError, ValueError, TypeError):
+        entry = marshal.loads(read_bytes(_entry(cache, env), limit=64 * 1024 * 1024))  # noqa: S302 - our own cache, file-bound; nothing in it runs
+    except Exception:  # UnreadableFile, and whatever damaged bytes make marshal raise
         return None
     if not isinstance(entry, dict) or entry.get("schema") != SCHEMA:
         return None
     if entry.get("sha256") != hashlib.sha256(raw).hexdigest() or entry.get("context") != ctx:
         return None
-    recorded = stat_key(os.fspath(lock))
+    recorded = _binding(os.fspath(lock))
     if recorded is None or entry.get("stat") != recorded:
         return None
     selected, plan = entry.get("selected"), entry.get("plan")
@@ -73,13 +109,13 @@ def lookup(cache: Path, env: str, *, lock: Path, raw: bytes, ctx: str) -> Verifi
         return None
     if not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in selected.items()):
         return None
-    return Verified(selected=selected, plan=plan)
+    return Verified(selected=selected, plan=plan) if accepts(plan) else None
 
 
 def store(cache: Path, env: str, *, lock: Path, raw: bytes, ctx: str, verified: Verified) -> None:
     """Record ``verified`` for these lock bytes; a plan marshal cannot hold or a cache that
     cannot be written is simply not recorded."""
-    recorded = stat_key(os.fspath(lock))
+    recorded = _binding(os.fspath(lock))
     if recorded is None:
         return
     entry = {

@@ -161,6 +161,11 @@ def commit(store: Path, *, generation: int, keep_previous: bool) -> None:
     """
     venv = store / VENV
     if not any(os.path.lexists(p) for p in (venv, store / PREV, store / OLD)):
+        if state.generation(store / NEW) != generation:  # as _promote: only a complete env
+            raise ProvisionError(
+                f"cannot finish the swap in {store}: generation {generation} is not in {NEW}",
+                fix=f"run: pitstop clean{env_flag(store.name)} && pitstop setup{env_flag(store.name)}",
+            )
         checkpoint("first-before-rename")
         os.rename(store / NEW, venv)
         checkpoint("first-after-rename")

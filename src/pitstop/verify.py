@@ -158,7 +158,11 @@ def _listing(site: Path) -> set[str]:
             continue
         with entries:
             for entry in entries:
-                if not entry.is_dir():
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:  # a symlink loop, an unreadable target: a file, as for os.walk
+                    is_dir = False
+                if not is_dir:
                     found.add(prefix + entry.name)
                 elif not entry.is_symlink():
                     pending.append((entry.path, f"{prefix}{entry.name}/"))

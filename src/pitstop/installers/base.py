@@ -34,6 +34,9 @@ class Installer(Protocol):
         the selection and where the lock lives, so a build may reuse it
         (:mod:`pitstop.lockcache`)."""
 
+    def accepts(self, plan: dict[str, Any]) -> bool:
+        """``plan`` has the shape :meth:`prepare` gives (a cached plan is checked before use)."""
+
     def install(self, venv: Path, plan: dict[str, Any]) -> None:
         """Carry out ``plan`` (what :meth:`prepare` made) in the venv ``venv``."""
 

@@ -86,6 +86,12 @@ class PipInstaller:
             lines.append(f"{name}=={package['version']} " + " ".join(sorted(set(hashes))))
         return {"lines": lines, "links": sorted(links), "editables": editables}
 
+    def accepts(self, plan: dict[str, Any]) -> bool:
+        """:meth:`prepare`'s shape: three lists of strings."""
+        return set(plan) == {"lines", "links", "editables"} and all(
+            isinstance(plan[key], list) and all(isinstance(item, str) for item in plan[key]) for key in plan
+        )
+
     def install(self, venv: Path, plan: dict[str, Any]) -> None:
         """``pip install --no-deps --require-hashes`` of the plan :meth:`prepare` made, then
         the local projects."""

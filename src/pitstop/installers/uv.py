@@ -125,6 +125,24 @@ class UvInstaller:
                 directories.append([str(package["name"]), target, bool(directory.get("editable"))])
         return {"source": source_text(lock), "directories": directories}
 
+    def accepts(self, plan: dict[str, Any]) -> bool:
+        """:meth:`prepare`'s shape: the copy's text, and [name, absolute path, editable]s."""
+        directories = plan.get("directories")
+        return (
+            set(plan) == {"source", "directories"}
+            and isinstance(plan["source"], str)
+            and isinstance(directories, list)
+            and all(
+                isinstance(d, list)
+                and len(d) == 3
+                and isinstance(d[0], str)
+                and isinstance(d[1], str)
+                and os.path.isabs(d[1])
+                and isinstance(d[2], bool)
+                for d in directories
+            )
+        )
+
     def install(self, venv: Path, plan: dict[str, Any]) -> None:
         """``uv pip sync`` of the lock with hashes required, into ``venv`` as a venv.
 
