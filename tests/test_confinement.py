@@ -351,3 +351,25 @@ def test_the_user_location_is_confined_to_itself(
     code, _, err = cli("setup", cwd=root)
     assert code == 2 and "outside the user location" in err
     assert sorted(p.name for p in outside.iterdir()) == ["venv"]
+
+
+@pytest.mark.parametrize("slot", ["venv", "venv.prev"])
+def test_a_symlink_in_an_env_slot_is_refused_before_anything_is_built(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path, slot: str
+) -> None:
+    """A dangling `venv -> /elsewhere` used to be swapped and journaled, then every setup
+    failed with exit 3 and a fix about permissions. Now: exit 2 naming it, nothing written,
+    and the fix (clean removes the link, not its target) works."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    store_dir = root / ".pitstop" / "default"
+    store_dir.mkdir(parents=True)
+    (store_dir / slot).symlink_to(tmp_path / "nowhere")
+    before = sorted(p.name for p in store_dir.iterdir())
+    code, _, err = cli("setup", cwd=root)
+    assert code == 2, err
+    assert f"{slot} is a symlink" in err and "pitstop clean && pitstop setup" in err
+    assert sorted(p.name for p in store_dir.iterdir()) == before
+    assert cli("clean", cwd=root)[0] == 0
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert (store_dir / "venv").is_dir() and not (store_dir / "venv").is_symlink()

@@ -130,9 +130,9 @@ class Provisioner:
         """
         if env.kind != "managed":
             raise NotReadyError(f"env {env.name!r} is {env.kind}; pitstop does not build it")
-        from pitstop.store import confined
+        from pitstop.store import confined, require_directories
 
-        confined(self.project, env)
+        require_directories(confined(self.project, env), env)
         inputs = collect(self.project, env)
         from pitstop.python_request import refuse_non_interpreter
 

@@ -51,3 +51,21 @@ def confined(project: Project, env: EnvSpec) -> Path:
             fix=f"remove the symlink {link} (pitstop recreates the directory), or set location",
         )
     return project.store(env)
+
+
+def require_directories(store: Path, env: EnvSpec) -> None:
+    """Before a build: pitstop renames whole directories in and out of ``venv``, ``venv.prev``
+    and ``venv.new``; a symlink or a file there (a dangling ``venv -> /elsewhere``) would be
+    swapped and journaled, and wedge every later build. A config error (exit 2) instead;
+    ``pitstop clean`` removes such a link, never its target."""
+    from pitstop.errors import ConfigError, env_flag
+
+    for slot in ("venv", "venv.prev", "venv.new"):
+        path = store / slot
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            what = "a symlink" if path.is_symlink() else "not a directory"
+            flag = env_flag(env.name)
+            raise ConfigError(
+                f"env {env.name!r}: {path} is {what}; pitstop builds that directory itself",
+                fix=f"run: pitstop clean{flag} && pitstop setup{flag}  (clean removes a link only)",
+            )
