@@ -302,6 +302,26 @@ def setup_rows(bench: Bench, size: str, requirements: list[str], installs: Seque
                 b,
             )
         )
+    # uv's own project workflow for the same requirements: `uv sync --frozen` provisions the
+    # project's .venv from its uv.lock without resolving, as `pitstop setup` does from its lock.
+    uvp = bench.uv_project(f"setup-{size}-uv", requirements)
+
+    def frozen() -> float:
+        shutil.rmtree(uvp / ".venv", ignore_errors=True)
+        return bench.run([bench.uv, "sync", "-q", "--frozen", "--python", bench.python], uvp)
+
+    rows.append(
+        bench.pair(
+            Row(
+                f"setup-{size}",
+                f"`pitstop setup` ({size}, pip-installed)",
+                "`uv sync --frozen` (`.venv` deleted)",
+                f"--rows setup-{size}",
+            ),
+            partial(a, bench.pip_bin, []),  # dev mode, not the last variant's --strict
+            frozen,
+        )
+    )
     return rows
 
 
