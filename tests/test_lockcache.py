@@ -46,12 +46,23 @@ def _count_full_path(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def _forge(root: Path, drop: str) -> None:
-    """Rewrite the cache entry as someone who can write the store could: ``drop`` removed
-    from what it says the lock selects (the stat binding still matches)."""
+def _rewrite(root: Path, change: Callable[[dict[str, Any]], object]) -> None:
+    """Rewrite the cache entry as someone who can write the store could."""
     entry = marshal.loads(_entry(root).read_bytes())
-    entry["selected"].pop(drop)
+    change(entry)
     _entry(root).write_bytes(marshal.dumps(entry))
+
+
+def _forge(root: Path, drop: str) -> None:
+    """``drop`` removed from what the entry says the lock selects (its binding still matches)."""
+    _rewrite(root, lambda entry: entry["selected"].pop(drop))
+
+
+def _rebuild(cli: Cli, root: Path, *flags: str) -> None:
+    """``clean``, then ``setup``: a build of the same lock bytes; it must succeed."""
+    assert cli("clean", cwd=root)[0] == 0
+    code, _, err = cli("setup", *flags, cwd=root)
+    assert code == 0, err
 
 
 def test_rebuilding_the_same_lock_reuses_what_was_verified(
@@ -61,9 +72,7 @@ def test_rebuilding_the_same_lock_reuses_what_was_verified(
     assert cli("setup", cwd=root)[0] == 0
     assert _entry(root).is_file()
     calls = _count_full_path(monkeypatch)
-    assert cli("clean", cwd=root)[0] == 0
-    code, _, err = cli("setup", cwd=root)
-    assert code == 0, err
+    _rebuild(cli, root)
     assert calls == []  # neither parsed nor verified again
     assert installed_version(root, "beta") == "1.0" and installed_version(root, "alpha") == "2.0"
     assert cli("check", cwd=root)[0] == 0
@@ -79,8 +88,7 @@ def test_a_lock_file_rewritten_or_touched_is_verified_again(
     lock.unlink()
     lock.write_bytes(text)  # the same bytes, a new inode: what a checkout or a copy gives
     calls = _count_full_path(monkeypatch)
-    assert cli("clean", cwd=root)[0] == 0
-    assert cli("setup", cwd=root)[0] == 0
+    _rebuild(cli, root)
     assert calls == ["parse", "verify"]
 
 
@@ -92,14 +100,16 @@ def test_an_entry_from_elsewhere_is_never_used(
     root = make_project('requirements = ["beta"]\n', python=PY)
     assert cli("setup", cwd=root)[0] == 0
     _forge(root, drop="alpha")
-    entry = marshal.loads(_entry(root).read_bytes())
-    entry["stat"] = [entry["stat"][0], entry["stat"][1] + 1, entry["stat"][2]]
-    _entry(root).write_bytes(marshal.dumps(entry))
-    calls = _count_full_path(monkeypatch)
-    assert cli("clean", cwd=root)[0] == 0
-    code, _, err = cli("setup", cwd=root)
-    assert code == 0, err
-    assert calls == ["parse", "verify"]
+    for field in (1, 2, 3):  # another mtime, ctime or inode, the rest of the binding the same
+
+        def moved(entry: dict[str, Any], at: int = field) -> None:
+            entry["stat"][at] += 1
+
+        _rewrite(root, moved)
+        calls = _count_full_path(monkeypatch)
+        _rebuild(cli, root)
+        assert calls == ["parse", "verify"], field
+        _forge(root, drop="alpha")  # the rebuild recorded a good entry again
     assert installed_version(root, "alpha") == "2.0"
 
 
@@ -110,9 +120,7 @@ def test_strict_verifies_the_text_it_installs(
     assert cli("setup", cwd=root)[0] == 0
     _forge(root, drop="alpha")
     calls = _count_full_path(monkeypatch)
-    assert cli("clean", cwd=root)[0] == 0
-    code, _, err = cli("setup", "--strict", cwd=root)
-    assert code == 0, err
+    _rebuild(cli, root, "--strict")
     assert calls == ["parse", "verify"]
     assert installed_version(root, "alpha") == "2.0"
 
@@ -127,24 +135,24 @@ def test_a_different_context_or_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     )
     ctx = lockcache.context("uv", "markers")
     lockcache.store(cache, "default", lock=lock, raw=raw, ctx=ctx, verified=verified)
-    assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx, accepts=_any) == verified
-    assert (
-        lockcache.lookup(
-            cache, "default", lock=lock, raw=raw, ctx=lockcache.context("pip", "markers"), accepts=_any
-        )
-        is None
-    )
-    assert lockcache.lookup(cache, "default", lock=lock, raw=raw + b"\n", ctx=ctx, accepts=_any) is None
-    assert lockcache.lookup(cache, "other", lock=lock, raw=raw, ctx=ctx, accepts=_any) is None
+
+    def find(env: str = "default", data: bytes = raw, context: str = ctx) -> lockcache.Verified | None:
+        return lockcache.lookup(cache, env, lock=lock, raw=data, ctx=context, accepts=_any)
+
+    assert find() == verified
+    assert find(context=lockcache.context("pip", "markers")) is None
+    assert find(data=raw + b"\n") is None
+    assert find(env="other") is None
+    assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx, accepts=lambda plan: False) is None
     entry = cache / "lock-default.bin"
     good = entry.read_bytes()
     for damaged in (good[: len(good) // 2], b"", b"\x00junk", marshal.dumps([1, 2])):
         entry.write_bytes(damaged)
-        assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx, accepts=_any) is None
+        assert find() is None
     wrong = marshal.loads(good)
     wrong["selected"] = {"a": 1}
     entry.write_bytes(marshal.dumps(wrong))
-    assert lockcache.lookup(cache, "default", lock=lock, raw=raw, ctx=ctx, accepts=_any) is None
+    assert find() is None
 
 
 def test_a_plan_marshal_cannot_hold_is_not_recorded(tmp_path: Path) -> None:
@@ -176,20 +184,14 @@ def test_a_planted_plan_of_the_wrong_shape_or_an_unreadable_entry_is_a_miss(
     not used (the build verifies the lock again); a FIFO in its place does not hang."""
     root = make_project('requirements = ["beta"]\n', python=PY)
     assert cli("setup", cwd=root)[0] == 0
-    entry = marshal.loads(_entry(root).read_bytes())
-    entry["plan"] = {"source": 5, "directories": []}
-    _entry(root).write_bytes(marshal.dumps(entry))
+    _rewrite(root, lambda entry: entry.update(plan={"source": 5, "directories": []}))
     calls = _count_full_path(monkeypatch)
-    assert cli("clean", cwd=root)[0] == 0
-    code, _, err = cli("setup", cwd=root)
-    assert code == 0, err
+    _rebuild(cli, root)
     assert calls == ["parse", "verify"]
     _entry(root).unlink()
     os.mkfifo(_entry(root))
     calls.clear()
-    assert cli("clean", cwd=root)[0] == 0
-    code, _, err = cli("setup", cwd=root)
-    assert code == 0, err
+    _rebuild(cli, root)
     assert calls == ["parse", "verify"]
 
 
