@@ -185,3 +185,46 @@ class MissWatcher:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+# Prints the modules pitstop imported (not those a tool started with the interpreter, such as
+# coverage's subprocess measurement in .ci/run, had already imported).
+_IMPORTS = r"""
+import sys
+before = set(sys.modules)
+sys.argv = ["pitstop", *sys.argv[1:]]
+from pitstop.main import console
+try:
+    console()
+except SystemExit as exc:
+    code = exc.code
+new = sorted(set(sys.modules) - before)
+records = sorted(
+    f"{name}.{value.__qualname__}"
+    for name in new
+    if name.startswith("pitstop")
+    for value in vars(sys.modules[name]).values()
+    if isinstance(value, type) and value.__module__ == name and "__dataclass_fields__" in vars(value)
+)
+sys.stderr.write("\ndataclasses: %s\nimported: %s\n" % (" ".join(records), " ".join(new)))
+raise SystemExit(code)
+"""
+
+
+def imported(root: Path, *argv: str, **env: str) -> set[str]:
+    """The modules a ``pitstop`` process imports for ``argv`` in ``root`` (and
+    ``dataclass:NAME`` for each of pitstop's own dataclasses those define)."""
+    import os
+
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", _IMPORTS, *argv],
+        cwd=root,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    records, _, modules = proc.stderr.rpartition("\ndataclasses: ")[2].partition("\nimported: ")
+    return set(modules.split()) | {f"dataclass:{name}" for name in records.split()}
