@@ -356,6 +356,17 @@ def test_index_packages_record_their_index_and_uv_reuses_its_cache(
     assert venvs[1] == 0, "with `index` recorded, uv installs the second env from its cache"
 
 
+def _lock_from_index(cli: Cli, root: Path, index: str) -> bytes:
+    """``pitstop lock`` of beta and gamma from ``index`` in a new project at ``root``."""
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        f'[tool.pitstop]\npython = "3.12"\nindex-url = "{index}"\nrequirements = ["beta", "gamma"]\n'
+    )
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    return (root / "pylock.toml").read_bytes()
+
+
 def test_index_annotation_run_is_offline_with_one_index_and_the_lock_is_the_same(
     tmp_path: Path, simple_index: _Index, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -368,15 +379,7 @@ def test_index_annotation_run_is_offline_with_one_index_and_the_lock_is_the_same
     locks = []
     for name, one_index in (("offline", True), ("online", False)):
         monkeypatch.setattr(pitstop.index_origins, "single_index", lambda env, one=one_index: one)
-        root = tmp_path / name
-        root.mkdir()
-        (root / "pyproject.toml").write_text(
-            f'[tool.pitstop]\npython = "3.12"\nindex-url = "{simple_index.url}"\n'
-            'requirements = ["beta", "gamma"]\n'
-        )
-        code, _, err = cli("lock", cwd=root)
-        assert code == 0, err
-        locks.append((root / "pylock.toml").read_bytes())
+        locks.append(_lock_from_index(cli, tmp_path / name, simple_index.url))
     assert annotation_runs[0] == (True, 0), "offline: the index saw no request"
     assert annotation_runs[1][0] is False and annotation_runs[1][1] > 0, "online: uv asked the index again"
     assert len(annotation_runs) == 2
@@ -438,15 +441,7 @@ def test_the_annotation_run_started_from_uv_s_text_is_used_only_with_the_same_pi
             monkeypatch.setattr(
                 pitstop.index_origins, "heads", lambda text: [{"name": "beta", "version": "0.1"}]
             )
-        root = tmp_path / name
-        root.mkdir()
-        (root / "pyproject.toml").write_text(
-            f'[tool.pitstop]\npython = "3.12"\nindex-url = "{simple_index.url}"\n'
-            'requirements = ["beta", "gamma"]\n'
-        )
-        code, _, err = cli("lock", cwd=root)
-        assert code == 0, err
-        locks.append((root / "pylock.toml").read_bytes())
+        locks.append(_lock_from_index(cli, tmp_path / name, simple_index.url))
     assert annotation_starts[0] == annotation_starts[2], "the run started early had the parsed pins"
     assert annotation_starts[1] == "beta==0.1\n", "the forged pins were started early..."
     assert len(annotation_starts) == 3 and len(runs) == 2, "...and that run killed, not used"

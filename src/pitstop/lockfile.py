@@ -149,11 +149,10 @@ def _value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, Mapping):
-        items = ", ".join(f"{_key(k)} = {_value(v)}" for k, v in _ordered(value, _FILE_ORDER))
-        return "{ " + items + " }" if items else "{}"
+    if isinstance(value, Mapping):  # other mappings and sequences are written as the above
+        return _value(dict(value))
     if isinstance(value, Sequence):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
+        return _value(list(value))
     raise TypeError(f"cannot write {type(value).__name__} to a lock")
 
 
