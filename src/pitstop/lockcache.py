@@ -22,8 +22,9 @@ Trust. An entry is used only when all of these hold, else the full path runs:
 
 The plan holds the paths resolved when the lock was verified: re-pointing a symlinked
 find-links or vendored directory between two builds of the same lock bytes is not noticed
-(every file is hash-pinned either way; ``pitstop clean`` forgets the entry with the env's
-cache).
+(every file is hash-pinned either way; ``touch pylock.toml`` makes the next build verify
+the lock again). ``pitstop clean`` keeps the entry: a ``clean`` + ``setup`` of the same lock is
+what it speeds up.
 
 The entry is marshal data (loading runs no code) in the env store's ``.cache`` directory,
 written atomically; anything unreadable, of the wrong shape or type is ignored.
