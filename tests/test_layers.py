@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
         (
             "pitstop.provision",
             "pitstop.build",
+            "pitstop.seed",
             "pitstop.locking",
             "pitstop.resolution",
             "pitstop.index_options",

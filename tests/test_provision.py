@@ -72,7 +72,7 @@ def test_change_rebuilds_says_why_and_keeps_previous(make_project: ProjectFactor
     code, _, err = cli("setup", cwd=root)
     assert code == 0, err
     assert "requirements +alpha<2 +gamma" in err
-    assert "(lock changed)" in err
+    assert "(lock changed; venv.new seeded from the previous lock)" in err
     assert "previous kept as venv.prev" in err
     assert installed_version(root, "alpha") == "1.0"
     assert generation(root) == 1 and generation(root, "venv.prev") == 0

@@ -20,6 +20,10 @@ from pitstop.installers.base import Installer
 from pitstop.output import Reporter, count
 from pitstop.runtime import Runtimes
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pitstop.seed import Seed
+
 
 def build_env(
     project: Project,
@@ -31,6 +35,7 @@ def build_env(
     reporter: Reporter,
     reason: str,
     reuse: bool = False,
+    seed: Seed | None = None,
 ) -> None:
     """Build ``env`` for ``interp`` in ``venv.new`` and swap it in: the empty venv is created
     while the lock is read and verified, then the lock is installed, the result verified, the
@@ -38,7 +43,10 @@ def build_env(
 
     ``reuse`` (dev mode only): take the parsed, selected and verified lock from
     :mod:`pitstop.lockcache` when this machine already verified these exact lock bytes in the
-    same context, and record it there otherwise."""
+    same context, and record it there otherwise.
+
+    ``seed``: venv.new is being filled from the previous lock (:mod:`pitstop.seed`); once
+    that is done the build syncs the verified lock into it instead of an empty venv."""
     from packaging.utils import canonicalize_name
 
     from pitstop import __version__, installers, lockverify
@@ -51,13 +59,15 @@ def build_env(
     # uv's version does not depend on the env: a uv that does not run fails here, before
     # anything is built (pip's is read from the env it built, at the end)
     uv_version = installer.version(runtimes) if installer.name == "uv" else ""
-    swap.set_aside(new)
-    with _terminate_as_interrupt():
+    seeded = seed is not None and seed.ready(reporter)
+    if not seeded:
+        swap.set_aside(new)
+    with terminate_as_interrupt():
         try:
             # The empty venv.new is created (it depends on the interpreter only) while the
             # lock is read and verified; nothing is installed into it before both are done,
             # and a lock that fails verification ends the creation and discards venv.new.
-            creating = installer.start_create(new, interp)
+            creating = None if seeded else installer.start_create(new, interp)
             markers = dict(interp.markers)
             try:
                 lock_path = project.lock_path(env)
@@ -66,12 +76,18 @@ def build_env(
                 )
                 expected = verified.selected
             except BaseException:
-                creating.kill()
+                if creating is not None:
+                    creating.kill()
                 raise
-            reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason})")
-            creating.wait()
+            how = "; venv.new seeded from the previous lock" if seeded else ""
+            reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason}{how})")
+            if creating is not None:
+                creating.wait()
             _testing.checkpoint("after-venv")
-            installer.install(new, verified.plan)
+            if seed is not None and seeded:
+                seed.finish(verified.plan)
+            else:
+                installer.install(new, verified.plan)
             _testing.checkpoint("after-install")
             smoke = set(names(inputs.requirements))
             if inputs.install_project:
@@ -152,7 +168,7 @@ def _verified(
     # _snapshot() checked the same bytes are UTF-8. Relative file paths in a lock are
     # relative to where the lock lives (``path``).
     lock = lockfile.parse(path, raw.decode("utf-8"))
-    expected = select(lock, interp)
+    expected = lockverify.select(lock, interp)
     lockverify.before_install(project, env, inputs, lock, expected, dict(interp.markers))
     verified = lockcache.Verified(selected=expected, plan=installer.prepare(lock, expected))
     if reuse:
@@ -182,35 +198,8 @@ def _snapshot(path: Path, inputs_hash: str) -> tuple[bytes, str]:
     return raw, status.content_hash
 
 
-def select(lock: lockfile.LockFile, interp: Interpreter) -> dict[str, str | None]:
-    """The packages (name -> version) the lock installs for ``interp``."""
-    from packaging.markers import Marker
-    from packaging.specifiers import SpecifierSet
-    from packaging.utils import canonicalize_name
-
-    version = interp.identity.version
-    requires = lock.data.get("requires-python")
-    if requires and not SpecifierSet(str(requires)).contains(version, prereleases=True):
-        raise NotReadyError(
-            f"{interp.identity.label} does not satisfy the lock's requires-python {requires}",
-            fix="run: pitstop lock  (or point python / PITSTOP_PYTHON at a matching interpreter)",
-        )
-    environment = dict(interp.markers)
-    chosen: dict[str, str | None] = {}
-    for package in lock.packages:
-        marker = package.get("marker")
-        if marker and environment and not Marker(str(marker)).evaluate(environment):
-            continue
-        pkg_requires = package.get("requires-python")
-        if pkg_requires and not SpecifierSet(str(pkg_requires)).contains(version, prereleases=True):
-            continue
-        raw_version = package.get("version")
-        chosen[canonicalize_name(str(package["name"]))] = str(raw_version) if raw_version else None
-    return chosen
-
-
 @contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
+def terminate_as_interrupt() -> Iterator[None]:
     """Treat SIGTERM like Ctrl-C while building so venv.new is cleaned up either way."""
     if os.name != "posix":  # pragma: no cover - Windows, which pitstop does not run on yet
         yield

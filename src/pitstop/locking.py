@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,12 +36,15 @@ def lock_env(
     upgrade_packages: Sequence[str] = (),
     reason: str = "",
     build_next: bool = False,
+    while_resolving: Callable[[], object] | None = None,
 ) -> LockResult:
     """Resolve ``env`` and write its lock if the result differs from what is on disk.
 
     A fresh lock is left alone without running uv (unless upgrading), like ``uv lock``.
     ``build_next``: a build reads the lock right after (``setup``), so the data of the text
-    written is kept parsed and validated for it (:func:`pitstop.lockfile.remember`)."""
+    written is kept parsed and validated for it (:func:`pitstop.lockfile.remember`).
+    ``while_resolving`` is called once uv has started resolving (``setup`` seeds venv.new
+    meanwhile: :mod:`pitstop.seed`); not when nothing is resolved."""
     if env.kind != "managed":
         raise NotReadyError(f"env {env.name!r} is {env.kind}; only managed envs have locks")
     inputs = collect(project, env)
@@ -62,6 +65,8 @@ def lock_env(
         project, env, inputs, runtimes=runtimes, path=path, upgrade=upgrade, upgrade_packages=upgrade_packages
     ) as resolution:
         resolution.start()
+        if while_resolving is not None:
+            while_resolving()
         # While uv resolves, pitstop reads the old lock (parsing it, and importing the PEP 751
         # validator, is most of pitstop's own work in a re-lock): its pins, why the lock is
         # re-made, and whether uv could read it.

@@ -15,12 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pitstop.errors import NotReadyError
 from pitstop.lock_sources import Trusted, check_sources, direct_urls, fail, trusted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pitstop.config import EnvSpec
     from pitstop.config import Project as ProjectConfig
+    from pitstop.identity import Interpreter
     from pitstop.inputs import Inputs
     from pitstop.lockfile import LockFile
 
@@ -32,10 +34,12 @@ def verify_lock(
     trust: Trusted,
     requirements: Sequence[str],
     markers: Mapping[str, str],
-    selected: Mapping[str, str | None],
+    selected: Mapping[str, str | None] | None,
 ) -> None:
     """Check the lock's entries and that ``selected`` (what the lock installs for the target
-    interpreter) satisfies every requirement. Raises :class:`NotReadyError` (exit 1)."""
+    interpreter) satisfies every requirement (``None``: the entries only, for a lock that is
+    not the one the env is built from: :mod:`pitstop.seed`). Raises :class:`NotReadyError`
+    (exit 1)."""
     from packaging.utils import InvalidName, canonicalize_name
     from packaging.version import InvalidVersion, Version
 
@@ -60,7 +64,8 @@ def verify_lock(
                 raise fail(lock, f"{label}: invalid version {version!r}") from None
         label = f"package {name} {version or ''}".rstrip()
         check_sources(package, label=label, name=name, lock=lock, trust=trust, direct=direct.get(name))
-    _check_requirements(requirements, lock=lock, markers=markers, selected=selected)
+    if selected is not None:
+        _check_requirements(requirements, lock=lock, markers=markers, selected=selected)
 
 
 def _control_anywhere(value: object, find: Any, where: str = "") -> str | None:
@@ -178,10 +183,11 @@ def before_install(
     env: EnvSpec,
     inputs: Inputs,
     lock: LockFile,
-    selected: Mapping[str, str | None],
+    selected: Mapping[str, str | None] | None,
     markers: Mapping[str, str],
 ) -> None:
-    """:func:`verify_lock` for ``env`` with the trust its config grants."""
+    """:func:`verify_lock` for ``env`` with the trust its config grants (``selected=None``:
+    the entries only, not that they satisfy the requirements)."""
     settings = env.settings
     verify_lock(
         lock.packages,
@@ -228,3 +234,30 @@ def _project_name(project: ProjectConfig) -> str | None:
 
     name = (project.pyproject.get("project") or {}).get("name")
     return canonicalize_name(name) if isinstance(name, str) and name else None
+
+
+def select(lock: LockFile, interp: Interpreter) -> dict[str, str | None]:
+    """The packages (name -> version) the lock installs for ``interp``."""
+    from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    version = interp.identity.version
+    requires = lock.data.get("requires-python")
+    if requires and not SpecifierSet(str(requires)).contains(version, prereleases=True):
+        raise NotReadyError(
+            f"{interp.identity.label} does not satisfy the lock's requires-python {requires}",
+            fix="run: pitstop lock  (or point python / PITSTOP_PYTHON at a matching interpreter)",
+        )
+    environment = dict(interp.markers)
+    chosen: dict[str, str | None] = {}
+    for package in lock.packages:
+        marker = package.get("marker")
+        if marker and environment and not Marker(str(marker)).evaluate(environment):
+            continue
+        pkg_requires = package.get("requires-python")
+        if pkg_requires and not SpecifierSet(str(pkg_requires)).contains(version, prereleases=True):
+            continue
+        raw_version = package.get("version")
+        chosen[canonicalize_name(str(package["name"]))] = str(raw_version) if raw_version else None
+    return chosen

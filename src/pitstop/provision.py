@@ -16,6 +16,12 @@ from pitstop.output import Reporter
 from pitstop.policy import Policy
 from pitstop.runtime import Runtimes
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from pitstop.seed import Seed
+
 
 class Readiness(NamedTuple):
     """Read-only status of one managed env."""
@@ -147,6 +153,7 @@ class Provisioner:
                 return self._held(env, ready)
         if ready.held is not None and build:
             swap.release(self.project.store(env))
+        seeding = False
         if not ready.lock.fresh or self._exact_runtime_mismatch(env, inputs, ready):
             if not relock:
                 from pitstop.locking import relock_reason
@@ -156,12 +163,16 @@ class Provisioner:
                     f"{ready.lock.path.name} is not fresh ({why}); env {env.name!r} left as it is",
                     fix=Fix(("lock", *env_flag(env.name).split())),
                 )
-            ready = self._relock(env, inputs, ready)
-        if ready.ready and not ready.pending:
+            if build and not self.policy.strict and env.settings.installer == "uv":
+                self.interpreter(env, inputs)  # none for the env: fail before writing anything
+                seeding = True  # re-locked under the env lock, venv.new seeded meanwhile (below)
+            else:
+                ready = self._relock(env, inputs, ready)
+        if ready.ready and not ready.pending and not seeding:
             if build:  # `setup` on a ready env: delete what a command killed mid-sweep left
                 swap.sweep(self.project.store(env))
             return self._environment(env, ready)
-        if ready.ready:
+        if ready.ready or seeding:
             pass  # usable, but an interrupted operation left files: repair them below
         elif self.policy.strict and not build:
             raise NotReadyError(
@@ -173,37 +184,45 @@ class Provisioner:
         from pitstop.store import ensure_location
 
         ensure_location(store.parent)
+        seeds: list[Seed] = []
         try:
-            with EnvLock(store / swap.LOCKFILE, self.reporter):
-                repaired = swap.recover(store)
-                if repaired:
-                    self.reporter.step(f"{env.name}: {repaired}")
-                from pitstop.fsutil import sweep_tmp
+            with EnvLock(store / swap.LOCKFILE, self.reporter), _interrupting(seeding):
+                try:
+                    repaired = swap.recover(store)
+                    if repaired:
+                        self.reporter.step(f"{env.name}: {repaired}")
+                    from pitstop.fsutil import sweep_tmp
 
-                sweep_tmp(self.project.root)  # e.g. a killed `pitstop lock`'s .pylock.toml.*.tmp
-                ready = self.status(env, inputs)
-                if ready.held is not None and not ready.ready and not build and not self.policy.strict:
-                    return self._held(env, ready)  # recovery finished a rollback: keep it
-                if not ready.ready and self.policy.strict and not build:
-                    raise NotReadyError(
-                        f"env {env.name!r} is not ready: {ready.reason} ({self.policy.describe()})",
-                        fix=f"run: pitstop setup{env_flag(env.name)}",
-                    )
-                if not ready.ready:
-                    from pitstop.build import build_env
-
-                    build_env(
-                        self.project,
-                        env,
-                        inputs,
-                        self.interpreter(env, inputs),
-                        runtimes=self.runtimes,
-                        reporter=self.reporter,
-                        reason=ready.reason,
-                        reuse=not self.policy.strict,  # strict verifies the text it installs
-                    )
-                    swap.release(store)  # setup rebuilt from the lock: no rollback holds
+                    sweep_tmp(self.project.root)  # e.g. a killed `pitstop lock`'s .pylock.toml.*.tmp
+                    if seeding:
+                        self._relock_seeding(env, inputs, seeds)
                     ready = self.status(env, inputs)
+                    if ready.held is not None and not ready.ready and not build and not self.policy.strict:
+                        return self._held(env, ready)  # recovery finished a rollback: keep it
+                    if not ready.ready and self.policy.strict and not build:
+                        raise NotReadyError(
+                            f"env {env.name!r} is not ready: {ready.reason} ({self.policy.describe()})",
+                            fix=f"run: pitstop setup{env_flag(env.name)}",
+                        )
+                    if not ready.ready:
+                        from pitstop.build import build_env
+
+                        build_env(
+                            self.project,
+                            env,
+                            inputs,
+                            self.interpreter(env, inputs),
+                            runtimes=self.runtimes,
+                            reporter=self.reporter,
+                            reason=ready.reason,
+                            reuse=not self.policy.strict,  # strict verifies the text it installs
+                            seed=seeds[0] if seeds else None,
+                        )
+                        swap.release(store)  # setup rebuilt from the lock: no rollback holds
+                        ready = self.status(env, inputs)
+                finally:
+                    for seed in seeds:  # a seed no build took over is set aside, under the lock
+                        seed.discard()
         finally:
             swap.sweep(store)  # delete the old venv.prev / a failed venv.new, lock released
         if not ready.ready:
@@ -257,6 +276,29 @@ class Provisioner:
         lock_env(self.project, env, runtimes=self.runtimes, reporter=self.reporter, build_next=True)
         return self.status(env, inputs)
 
+    def _relock_seeding(self, env: EnvSpec, inputs: Inputs, seeds: list[Seed]) -> None:
+        """Re-lock ``env`` (dev, under its env lock, before ``setup`` builds it) and meanwhile
+        start filling venv.new from the previous lock (:mod:`pitstop.seed`) into ``seeds``."""
+        from pitstop import _testing, seed
+        from pitstop.locking import lock_env
+
+        interp = self.interpreter(env, inputs)
+
+        def head_start() -> None:
+            started = seed.start(self.project, env, inputs, interp, reporter=self.reporter)
+            if started is not None:
+                seeds.append(started)
+                _testing.checkpoint("after-seed")
+
+        lock_env(
+            self.project,
+            env,
+            runtimes=self.runtimes,
+            reporter=self.reporter,
+            build_next=True,
+            while_resolving=head_start,
+        )
+
     def interpreter(self, env: EnvSpec, inputs: Inputs) -> Interpreter:
         """The variant's interpreter, else PITSTOP_PYTHON, else the env's python request's."""
         if env.python_variant:
@@ -308,6 +350,24 @@ class Provisioner:
         )
 
     # -- build ----------------------------------------------------------------------------
+
+
+def _interrupting(on: bool) -> AbstractContextManager[None]:
+    """SIGTERM as Ctrl-C while ``on`` (a seeded re-lock: its children are ended and venv.new
+    set aside either way, as during a build)."""
+    if not on:
+        return _Nothing()
+    from pitstop.build import terminate_as_interrupt
+
+    return terminate_as_interrupt()
+
+
+class _Nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def _shown(path: Path) -> str:

@@ -50,11 +50,19 @@ class Installer(Protocol):
 class Pending:
     """An installer command started in the background (``uv venv`` while pitstop reads and
     verifies the lock): :meth:`wait` for it, or :meth:`kill` it (its whole process group)
-    when the build fails meanwhile. Either way it is over before the caller goes on."""
+    when the build fails meanwhile. Either way it is over before the caller goes on, and
+    ``done`` (e.g. removing the command's scratch directory) has run."""
 
-    def __init__(self, proc: subprocess.Popen[str], fail: Callable[[CommandError], ProvisionError]) -> None:
+    def __init__(
+        self,
+        proc: subprocess.Popen[str],
+        fail: Callable[[CommandError], ProvisionError],
+        *,
+        done: Callable[[], object] = lambda: None,
+    ) -> None:
         self._proc = proc
         self._fail = fail
+        self._done = done
 
     def wait(self) -> None:
         """Wait for the command; its failure is the installer's :class:`ProvisionError`."""
@@ -64,12 +72,17 @@ class Pending:
             finish(self._proc)
         except CommandError as exc:
             raise self._fail(exc) from None
+        finally:
+            self._done()
 
     def kill(self) -> None:
         """End the command now (nothing of its output matters any more)."""
         from pitstop.process import kill
 
-        kill(self._proc)
+        try:
+            kill(self._proc)
+        finally:
+            self._done()
 
 
 def require_venv(venv: Path, env: EnvSpec) -> None:

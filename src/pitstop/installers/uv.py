@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,28 @@ def _absolute(entry: Mapping[str, Any], base: Path) -> dict[str, Any]:
     return out
 
 
+def artifacts(lock: LockFile) -> dict[str, str]:
+    """name -> the versions and file hashes of its entries in ``lock`` (local projects
+    left out): a package whose text differs between two locks may be a different file."""
+    from packaging.utils import canonicalize_name
+
+    out: dict[str, list[str]] = {}
+    for package in lock.packages:
+        if isinstance(package.get("directory"), dict):
+            continue
+        files = [*(package.get("wheels") or []), package.get("sdist") or {}, package.get("archive") or {}]
+        hashes = sorted(
+            f"{algorithm}:{value}"
+            for entry in files
+            if isinstance(entry, Mapping)
+            for algorithm, value in (entry.get("hashes") or {}).items()
+        )
+        out.setdefault(canonicalize_name(str(package["name"])), []).append(
+            " ".join([str(package.get("version", "")), *hashes])
+        )
+    return {name: "\n".join(sorted(texts)) for name, texts in out.items()}
+
+
 def venv_only(venv: Path) -> dict[str, str]:
     """Environment overrides under which ``uv pip`` can find no interpreter but ``venv``'s.
 
@@ -116,20 +138,22 @@ class UvInstaller:
 
     def prepare(self, lock: LockFile, expected: dict[str, str | None]) -> dict[str, Any]:
         """The plan :meth:`install` carries out: the copy of ``lock`` uv syncs
-        (:func:`source_text`) and the local projects installed after it, absolute."""
+        (:func:`source_text`), the local projects installed after it, absolute, and each
+        package's :func:`artifacts`."""
         directories = []
         for package in lock.packages:
             directory = package.get("directory")
             if isinstance(directory, dict):
                 target = str((lock.path.parent / directory["path"]).resolve())
                 directories.append([str(package["name"]), target, bool(directory.get("editable"))])
-        return {"source": source_text(lock), "directories": directories}
+        return {"source": source_text(lock), "directories": directories, "artifacts": artifacts(lock)}
 
     def accepts(self, plan: dict[str, Any]) -> bool:
-        """:meth:`prepare`'s shape: the copy's text, and [name, absolute path, editable]s."""
-        directories = plan.get("directories")
+        """:meth:`prepare`'s shape: the copy's text, [name, absolute path, editable]s and
+        name -> artifacts text."""
+        directories, kept = plan.get("directories"), plan.get("artifacts")
         return (
-            set(plan) == {"source", "directories"}
+            set(plan) == {"source", "directories", "artifacts"}
             and isinstance(plan["source"], str)
             and isinstance(directories, list)
             and all(
@@ -141,9 +165,11 @@ class UvInstaller:
                 and isinstance(d[2], bool)
                 for d in directories
             )
+            and isinstance(kept, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in kept.items())
         )
 
-    def install(self, venv: Path, plan: dict[str, Any]) -> None:
+    def install(self, venv: Path, plan: dict[str, Any], *, reinstall: Sequence[str] = ()) -> None:
         """``uv pip sync`` of the lock with hashes required, into ``venv`` as a venv.
 
         uv is pointed at ``venv`` only through ``VIRTUAL_ENV`` (never ``--python``: a path
@@ -155,7 +181,10 @@ class UvInstaller:
         uv syncs a copy of the lock (the content pitstop read once, paths made absolute)
         without local-project entries: uv cannot hash a local project, so the project
         (``install-project``) is installed editable on its own afterwards (``--no-deps``).
-        ``plan`` is what :meth:`prepare` made of the verified lock.
+        ``plan`` is what :meth:`prepare` made of the verified lock. ``reinstall``: packages
+        uv must install again even when the version it finds installed is the one locked (a
+        venv.new seeded from another lock, :mod:`pitstop.seed`: uv keeps an installed
+        package of the locked version whatever file it came from).
         """
         from pitstop.installers.base import scratch
 
@@ -177,6 +206,7 @@ class UvInstaller:
                     # allow-build = false holds at install too: an sdist in the lock is refused,
                     # never built (the project itself, below, is still built: it is the project)
                     *([] if self.env.settings.allow_build else ["--no-build"]),
+                    *[arg for name in reinstall for arg in ("--reinstall-package", name)],
                     str(source),
                 ],
                 what="install the lock",
@@ -191,6 +221,29 @@ class UvInstaller:
                     what=f"install {name}",
                     cwd=work,
                 )
+
+    def start_sync(self, venv: Path, plan: dict[str, Any]) -> Pending:
+        """Start ``uv pip sync`` of ``plan``'s lock copy into the venv ``venv`` in the
+        background (no local projects: :mod:`pitstop.seed` fills a venv.new that
+        :meth:`install` finishes). The same guards and arguments as :meth:`install`."""
+        from contextlib import ExitStack
+
+        from pitstop.installers.base import require_venv, scratch
+        from pitstop.process import start
+
+        with ExitStack() as stack:
+            work = stack.enter_context(scratch(venv.parent))
+            source = work / "pylock.toml"
+            source.write_text(plan["source"], encoding="utf-8")
+            argv = [self.uv, "pip", "sync", "--quiet", "--no-config", "--preview-features", "pylock"]
+            argv += ["--require-hashes", *([] if self.env.settings.allow_build else ["--no-build"])]
+            require_venv(venv, self.env)
+            extra = {**index_environ(self.project, self.env, tool="uv"), **venv_only(venv)}
+            proc = start([*argv, str(source)], env=scrubbed_env(extra=extra), cwd=work)
+            # the scratch directory lives until the sync is over (waited for or killed)
+            fail = partial(self._failed, "install the previous lock")
+            return Pending(proc, fail, done=stack.pop_all().close)
+        raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow
 
     def finalize(self, venv: Path, final: Path) -> None:
         """Nothing to do: the venv is relocatable."""

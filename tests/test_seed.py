@@ -1,0 +1,208 @@
+"""A rebuild's head start (:mod:`pitstop.seed`): while uv re-locks an env whose requirements
+changed, venv.new is filled from the lock the current env was built from; the build then syncs
+the new lock into it. Real uv, real venvs and real ``pitstop`` processes where one is killed."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pitstop import state
+from tests.conftest import _REAL_PYENV_ROOT, ProjectFactory
+from tests.helpers import (
+    PY,
+    env_python,
+    generation,
+    installed_version,
+    pitstop_argv,
+    pitstop_process,
+    store,
+    stray,
+)
+from tests.procwatch import base_site_listings
+from tests.wheelfactory import build_wheel
+
+Cli = Callable[..., tuple[int, str, str]]
+SEEDING = "filling venv.new from the previous pylock.toml while uv resolves"
+SEEDED = "venv.new seeded from the previous lock"
+
+
+def _require(root: Path, *names: str) -> None:
+    """Set the project's requirements to ``names`` (the rest of its config kept)."""
+    pyproject = root / "pyproject.toml"
+    lines = [line for line in pyproject.read_text().splitlines() if not line.startswith("requirements = ")]
+    listed = ", ".join(f'"{n}"' for n in names)
+    pyproject.write_text("\n".join([*lines, f"requirements = [{listed}]"]) + "\n")
+
+
+def _installed(root: Path) -> dict[str, str]:
+    """Every installed distribution's RECORD (each file with its hash), by dist-info name."""
+    current = state.read(store(root) / "venv")
+    assert current is not None and current.installed
+    sites = list((store(root) / "venv").glob("lib/python*/site-packages"))
+    return {p.parent.name: p.read_text() for site in sites for p in site.glob("*.dist-info/RECORD")}
+
+
+def _built(make_project: ProjectFactory, cli: Cli, body: str = "") -> Path:
+    root = make_project(f'requirements = ["beta"]\n{body}', python=PY)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    return root
+
+
+def test_a_rebuild_is_seeded_and_ends_as_a_fresh_build_does(make_project: ProjectFactory, cli: Cli) -> None:
+    root = _built(make_project, cli)
+    _require(root, "beta", "gamma")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0, err
+    assert SEEDING in err and SEEDED in err
+    assert generation(root) == 1 and generation(root, "venv.prev") == 0
+    assert installed_version(root, "gamma") == "1.1"
+    seeded = _installed(root)
+    # The same lock built from an empty venv installs exactly the same files.
+    assert cli("clean", cwd=root)[0] == 0
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0 and SEEDED not in err, err
+    assert _installed(root) == seeded
+    assert cli("check", cwd=root)[0] == 0
+    # Removing a requirement: the seed's extra package is removed by the sync, not kept.
+    _require(root, "beta")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0 and SEEDED in err, err
+    assert "gamma" not in env_python(root, "import importlib.util as u; print(u.find_spec('gamma'))")
+    assert stray(root) == []
+
+
+def test_a_package_locked_at_the_same_version_from_another_file_is_installed_again(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    root = _built(make_project, cli)
+    assert installed_version(root, "alpha") == "2.0"
+    # A rebuild of alpha 2.0 (build tag 1) appears next to the file the lock has: the re-lock
+    # keeps 2.0, now with both files, and an install picks the rebuild. uv would keep the
+    # seed's alpha 2.0 (same version, the old file) unless told to install it again.
+    wheels = root.parent / "wheels"
+    rebuilt = wheels / "rebuilt"
+    rebuilt.mkdir()
+    made = build_wheel(rebuilt, "alpha", "2.0", extra_files={"alpha/rebuilt.py": "X = 2\n"})
+    made.rename(wheels / "alpha-2.0-1-py3-none-any.whl")
+    rebuilt.rmdir()
+    _require(root, "beta", "gamma")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0 and SEEDED in err, err
+    assert env_python(root, "import alpha.rebuilt; print(alpha.rebuilt.X)") == "2"
+
+
+def test_a_seed_that_fails_to_install_falls_back_to_an_empty_venv(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    root = make_project('requirements = ["gamma"]\n', python=PY)
+    assert cli("setup", cwd=root)[0] == 0
+    for wheel in (root.parent / "wheels").glob("gamma-*.whl"):
+        wheel.unlink()  # the previous lock's file is gone: its sync fails
+    _require(root, "beta")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0, err
+    assert SEEDING in err and "building from scratch" in err and SEEDED not in err
+    assert installed_version(root, "beta") == "1.0"
+    assert env_python(root, "import importlib.util as u; print(u.find_spec('gamma'))") == "None"
+    assert stray(root) == []
+
+
+def test_no_seed_from_a_hand_edited_lock(make_project: ProjectFactory, cli: Cli) -> None:
+    root = _built(make_project, cli)
+    lock = root / "pylock.toml"
+    lock.write_text(lock.read_text() + "\n# edited\n")
+    _require(root, "beta", "gamma")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0, err
+    assert SEEDING not in err and SEEDED not in err
+    assert installed_version(root, "gamma") == "1.1"
+
+
+def test_no_seed_from_a_lock_todays_config_does_not_trust(make_project: ProjectFactory, cli: Cli) -> None:
+    root = _built(make_project, cli)
+    moved = root.parent / "wheels2"
+    (root.parent / "wheels").rename(moved)  # the old lock's files are outside today's find-links
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"../wheels"', '"../wheels2"'))
+    _require(root, "beta", "gamma")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0, err
+    assert SEEDING not in err and SEEDED not in err
+    assert installed_version(root, "gamma") == "1.1"
+
+
+def test_no_seed_with_the_pip_installer(make_project: ProjectFactory, cli: Cli) -> None:
+    root = _built(make_project, cli, 'installer = "pip"\n')
+    _require(root, "beta", "gamma")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0, err
+    assert SEEDING not in err and SEEDED not in err
+
+
+def test_a_failed_resolution_while_seeding_changes_nothing(make_project: ProjectFactory, cli: Cli) -> None:
+    root = _built(make_project, cli)
+    lock = (root / "pylock.toml").read_bytes()
+    _require(root, "beta", "no-such-package")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 3 and SEEDING in err, err
+    assert (root / "pylock.toml").read_bytes() == lock
+    assert stray(root) == [] and generation(root) == 0
+    assert cli("check", cwd=root)[0] != 0  # the lock is stale, the env as it was
+    assert installed_version(root, "beta") == "1.0"
+
+
+def test_sigkill_while_seeding_leaves_the_env_and_the_bases_alone(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    root = _built(make_project, cli)
+    before = base_site_listings(_REAL_PYENV_ROOT)
+    _require(root, "beta", "gamma")
+    killed = pitstop_process(root, "setup", hooks=("--crash-at", "after-seed"))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert generation(root) == 0 and installed_version(root, "beta") == "1.0"
+    again = pitstop_process(root, "-v", "setup")
+    assert again.returncode == 0, again.stderr
+    assert SEEDED in again.stderr
+    assert installed_version(root, "gamma") == "1.1" and generation(root) == 1
+    assert stray(root) == []
+    assert base_site_listings(_REAL_PYENV_ROOT) == before
+
+
+def test_sigterm_while_seeding_sets_venv_new_aside(make_project: ProjectFactory, cli: Cli) -> None:
+    root = _built(make_project, cli)
+    lock = (root / "pylock.toml").read_bytes()
+    _require(root, "beta", "gamma")
+    proc = subprocess.Popen(
+        pitstop_argv("setup", hooks=("--pause-at", "after-seed")),
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (store(root) / "venv.new" / "pyvenv.cfg").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert not (store(root) / "venv.new").exists()
+    assert (root / "pylock.toml").read_bytes() == lock
+    assert generation(root) == 0 and installed_version(root, "beta") == "1.0"
+
+
+def test_seed_reinstall_names_only_changed_files() -> None:
+    """:meth:`Seed.reinstall` compares each package's artifacts text (a unit check of the
+    rule the file-level test above exercises end to end)."""
+    from pitstop.seed import Seed
+
+    seed = Seed.__new__(Seed)
+    seed._artifacts = {"a": "1.0 sha256:x", "b": "2.0 sha256:y", "gone": "1 sha256:z"}
+    plan = {"artifacts": {"a": "1.0 sha256:x", "b": "2.0 sha256:other", "new": "3 sha256:n"}}
+    assert seed.reinstall(plan) == ["b"]
