@@ -9,10 +9,14 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
-from pitstop import state
+import pytest
+
+from pitstop import lockfile, seed, state
 from tests.conftest import _REAL_PYENV_ROOT, ProjectFactory
 from tests.helpers import (
+    BUILD_SYSTEM,
     PY,
     env_python,
     generation,
@@ -21,6 +25,7 @@ from tests.helpers import (
     pitstop_process,
     store,
     stray,
+    with_backend,
 )
 from tests.procwatch import base_site_listings
 from tests.wheelfactory import build_wheel
@@ -36,6 +41,55 @@ def _require(root: Path, *names: str) -> None:
     lines = [line for line in pyproject.read_text().splitlines() if not line.startswith("requirements = ")]
     listed = ", ".join(f'"{n}"' for n in names)
     pyproject.write_text("\n".join([*lines, f"requirements = [{listed}]"]) + "\n")
+
+
+_BACKEND = """
+import base64, hashlib, os, zipfile
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+def build_wheel(directory, config_settings=None, metadata_directory=None):
+    with open(SENTINEL, "a") as handle:
+        handle.write("built\\n")
+    files = {
+        "slow/__init__.py": "__version__ = '1.0'\\n",
+        "slow-1.0.dist-info/METADATA": "Metadata-Version: 2.1\\nName: slow\\nVersion: 1.0\\n",
+        "slow-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }
+    record = []
+    name = "slow-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(directory, name), "w") as archive:
+        for member, text in files.items():
+            archive.writestr(member, text)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+            record.append(f"{member},sha256={digest},{len(text)}")
+        record.append("slow-1.0.dist-info/RECORD,,")
+        archive.writestr("slow-1.0.dist-info/RECORD", "\\n".join(record) + "\\n")
+    return name
+"""
+
+
+def _sdist(directory: Path, sentinel: Path) -> Path:
+    """``slow-1.0.tar.gz``: an sdist only, whose in-tree backend appends to ``sentinel``
+    each time it builds."""
+    import io
+    import tarfile
+
+    files = {
+        "slow-1.0/PKG-INFO": "Metadata-Version: 2.1\nName: slow\nVersion: 1.0\n",
+        "slow-1.0/pyproject.toml": '[project]\nname = "slow"\nversion = "1.0"\n\n[build-system]\n'
+        'requires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+        "slow-1.0/backend.py": f"SENTINEL = {str(sentinel)!r}\n{_BACKEND}",
+    }
+    path = directory / "slow-1.0.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for member, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
 
 
 def _installed(root: Path) -> dict[str, str]:
@@ -123,6 +177,77 @@ def test_no_seed_from_a_hand_edited_lock(make_project: ProjectFactory, cli: Cli)
     assert installed_version(root, "gamma") == "1.1"
 
 
+def test_no_seed_from_a_valid_lock_the_env_was_not_built_from(make_project: ProjectFactory, cli: Cli) -> None:
+    """A lock with a correct content-hash whose bytes are not the ones the marker records
+    (a checkout of another branch's lock) is not used: only bytes this machine built from."""
+    root = _built(make_project, cli)
+    lock = root / "pylock.toml"
+    body, _ = lockfile.split_content_hash(lock.read_text())
+    body = body.replace("\n[[packages]]\n", "\n# another branch\n[[packages]]\n", 1)
+    lock.write_text(body.rstrip("\n") + f'\ncontent-hash = "{lockfile.content_hash(body)}"\n')
+    assert lockfile.status(lock, "").state != "modified"
+    _require(root, "beta", "gamma")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0, err
+    assert SEEDING not in err and SEEDED not in err
+    assert installed_version(root, "gamma") == "1.1"
+
+
+def test_a_seed_never_builds_or_downloads(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seed's sync is ``--offline --no-build``: with the old lock's sdist no longer built in
+    uv's cache, the seed fails at once instead of running the build backend of a package the
+    new lock dropped, and the build starts from an empty venv."""
+    sentinel = tmp_path / "built.txt"
+    root = make_project('requirements = ["slow"]\nallow-build = true\n', python=PY)
+    _sdist(root.parent / "wheels", sentinel)
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    builds = sentinel.read_text().count("built")
+    assert builds >= 1
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "cold-cache"))
+    _require(root, "beta")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0, err
+    assert SEEDING in err and "building from scratch" in err and SEEDED not in err
+    assert sentinel.read_text().count("built") == builds, "the seed ran a build backend"
+    assert installed_version(root, "beta") == "1.0"
+
+
+def test_a_seeded_build_installs_the_project_itself(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project(
+        'requirements = ["gamma"]\ninstall-project = true\n',
+        python=PY,
+        project='dependencies = ["alpha<2"]\n' + BUILD_SYSTEM,
+    )
+    with_backend(root)
+    assert cli("setup", cwd=root)[0] == 0
+    _require(root, "gamma", "beta")
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 0 and SEEDED in err, err
+    assert installed_version(root, "beta") == "1.0" and installed_version(root, "alpha") == "1.0"
+    assert env_python(root, "import backend; print(backend.__file__)") == str(root / "backend.py")
+    assert cli("check", cwd=root)[0] == 0
+
+
+def test_an_unexpected_error_in_the_head_start_is_reported_not_fatal(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _built(make_project, cli)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in the seed")
+
+    monkeypatch.setattr(seed, "_plan", broken)
+    _require(root, "beta", "gamma")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert "no head start for the build (please report): RuntimeError('a bug in the seed')" in err
+    assert SEEDED not in err and installed_version(root, "gamma") == "1.1"
+    assert stray(root) == []
+
+
 def test_no_seed_from_a_lock_todays_config_does_not_trust(make_project: ProjectFactory, cli: Cli) -> None:
     root = _built(make_project, cli)
     moved = root.parent / "wheels2"
@@ -197,12 +322,30 @@ def test_sigterm_while_seeding_sets_venv_new_aside(make_project: ProjectFactory,
     assert generation(root) == 0 and installed_version(root, "beta") == "1.0"
 
 
-def test_seed_reinstall_names_only_changed_files() -> None:
+def test_seed_reinstall_names_only_changed_entries() -> None:
     """:meth:`Seed.reinstall` compares each package's artifacts text (a unit check of the
-    rule the file-level test above exercises end to end)."""
-    from pitstop.seed import Seed
+    rule the file-level test above exercises end to end), markers included: the same files
+    under swapped markers install another file here."""
+    from pitstop.installers.uv import artifacts
+    from pitstop.lockfile import LockFile
 
-    seed = Seed.__new__(Seed)
-    seed._artifacts = {"a": "1.0 sha256:x", "b": "2.0 sha256:y", "gone": "1 sha256:z"}
-    plan = {"artifacts": {"a": "1.0 sha256:x", "b": "2.0 sha256:other", "new": "3 sha256:n"}}
-    assert seed.reinstall(plan) == ["b"]
+    def text(*entries: tuple[str, str]) -> str:
+        packages = [
+            {"name": "c", "version": "1", "marker": m, "wheels": [{"path": "c.whl", "hashes": {"sha256": h}}]}
+            for m, h in entries
+        ]
+        return artifacts(LockFile(path=Path("pylock.toml"), data={"packages": packages}))["c"]
+
+    planted = seed.Seed(Path("venv.new"), cast(Any, None))
+    planted.started(
+        cast(Any, None), {"a": "1.0 sha256:x", "b": "2.0 sha256:y", "c": text(("m1", "x"), ("m2", "y"))}
+    )
+    plan = {
+        "artifacts": {
+            "a": "1.0 sha256:x",
+            "b": "2.0 sha256:other",
+            "new": "3 sha256:n",
+            "c": text(("m1", "y"), ("m2", "x")),
+        }
+    }
+    assert planted.reinstall(plan) == ["b", "c"]

@@ -59,15 +59,15 @@ def build_env(
     # uv's version does not depend on the env: a uv that does not run fails here, before
     # anything is built (pip's is read from the env it built, at the end)
     uv_version = installer.version(runtimes) if installer.name == "uv" else ""
-    seeded = seed is not None and seed.ready(reporter)
-    if not seeded:
+    if seed is None:
         swap.set_aside(new)
     with terminate_as_interrupt():
         try:
             # The empty venv.new is created (it depends on the interpreter only) while the
             # lock is read and verified; nothing is installed into it before both are done,
             # and a lock that fails verification ends the creation and discards venv.new.
-            creating = None if seeded else installer.start_create(new, interp)
+            # A seed (filled from the previous lock) finishes meanwhile instead.
+            creating = None if seed is not None else installer.start_create(new, interp)
             markers = dict(interp.markers)
             try:
                 lock_path = project.lock_path(env)
@@ -79,6 +79,9 @@ def build_env(
                 if creating is not None:
                     creating.kill()
                 raise
+            seeded = seed is not None and seed.ready(reporter)
+            if seed is not None and not seeded:
+                creating = installer.start_create(new, interp)
             how = "; venv.new seeded from the previous lock" if seeded else ""
             reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason}{how})")
             if creating is not None:
@@ -116,6 +119,8 @@ def build_env(
             )
             _testing.checkpoint("after-marker")
         except BaseException:
+            if seed is not None:
+                seed.discard()  # a sync still filling venv.new ends first
             swap.set_aside(new)  # deleted by ensure()'s sweep once the lock is free
             raise
         swap.commit(store, generation=generation, keep_previous=env.settings.keep_previous)

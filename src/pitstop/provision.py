@@ -285,10 +285,15 @@ class Provisioner:
         interp = self.interpreter(env, inputs)
 
         def head_start() -> None:
-            started = seed.start(self.project, env, inputs, interp, reporter=self.reporter)
-            if started is not None:
-                seeds.append(started)
-                _testing.checkpoint("after-seed")
+            try:
+                seed.start(self.project, env, inputs, interp, reporter=self.reporter, seeds=seeds)
+            except Exception as exc:  # a head start only saves time: never why a setup fails
+                self.reporter.warn(f"{env.name}: no head start for the build (please report): {exc!r}")
+                for started in seeds:
+                    started.discard()
+                seeds.clear()
+                return
+            _testing.checkpoint("after-seed")
 
         lock_env(
             self.project,

@@ -27,21 +27,26 @@ from pitstop.output import Reporter
 
 
 class Seed:
-    """``venv.new`` being filled from the previous lock (:func:`start`); :meth:`finish` or
-    :meth:`discard` it."""
+    """``venv.new`` being filled from the previous lock (:func:`start`); a build takes it with
+    :meth:`ready` and :meth:`finish`, and whoever holds the env lock ends it with :meth:`discard`."""
 
-    def __init__(self, new: Path, installer: UvInstaller, sync: Pending, artifacts: dict[str, str]) -> None:
+    def __init__(self, new: Path, installer: UvInstaller) -> None:
         self.new = new
         self.installer = installer
-        self._sync: Pending | None = sync
-        self._artifacts = artifacts
-        self._used = False
+        self._sync: Pending | None = None
+        self._artifacts: dict[str, str] = {}
+
+    def started(self, sync: Pending, artifacts: dict[str, str]) -> None:
+        """The sync of the previous lock (whose :func:`~pitstop.installers.uv.artifacts` are
+        ``artifacts``) is running."""
+        self._sync, self._artifacts = sync, artifacts
 
     def ready(self, reporter: Reporter) -> bool:
         """Wait for the seed's sync: True when ``venv.new`` holds the previous lock, else it
         is set aside (the build starts from an empty venv) and False."""
         sync, self._sync = self._sync, None
         if sync is None:
+            swap.set_aside(self.new)
             return False
         try:
             sync.wait()
@@ -49,7 +54,6 @@ class Seed:
             reporter.detail(f"the previous lock did not install into venv.new, building from scratch: {exc}")
             swap.set_aside(self.new)
             return False
-        self._used = True
         return True
 
     def finish(self, plan: dict[str, Any]) -> None:
@@ -59,26 +63,35 @@ class Seed:
         self.installer.install(self.new, plan, reinstall=self.reinstall(plan))
 
     def reinstall(self, plan: dict[str, Any]) -> list[str]:
-        """The packages both locks hold whose versions or files differ."""
+        """The packages both locks hold whose entries (versions, markers, file hashes) differ."""
         wanted: dict[str, str] = plan["artifacts"]
         return sorted(name for name, text in wanted.items() if self._artifacts.get(name, text) != text)
 
     def discard(self) -> None:
-        """End a sync still running; set ``venv.new`` aside unless a build took it over."""
+        """End a sync still running and set ``venv.new`` aside (nothing to do once a build
+        has swapped it in or set it aside itself). Only under the env lock."""
         sync, self._sync = self._sync, None
         if sync is not None:
             sync.kill()
-        if not self._used:
-            swap.set_aside(self.new)
+        swap.set_aside(self.new)
 
 
 def start(
-    project: Project, env: EnvSpec, inputs: Inputs, interp: Interpreter, *, reporter: Reporter
-) -> Seed | None:
+    project: Project,
+    env: EnvSpec,
+    inputs: Inputs,
+    interp: Interpreter,
+    *,
+    reporter: Reporter,
+    seeds: list[Seed],
+) -> None:
     """Start filling ``venv.new`` from the lock the current env was built from (called under
-    the env lock, while uv resolves the new one), or None when there is no such lock: no
-    current env, a lock edited since it was built, another installer, or a lock whose
-    entries today's config does not trust."""
+    the env lock, while uv resolves the new one) and add the :class:`Seed` to ``seeds``
+    before anything is created, so that the caller's :meth:`Seed.discard` ends whatever was
+    started. Nothing is started without such a lock: no current env, a lock whose bytes are
+    not the ones the env was built from, another installer, or entries today's config does
+    not trust. The seed never builds and never downloads (``--offline --no-build``): what
+    uv has not cached, the build installs as it would have without a seed."""
     from pitstop import lockfile
     from pitstop.reading import UnreadableFile, read_bytes
 
@@ -86,40 +99,33 @@ def start(
     current = state.read(store / swap.VENV)
     path = project.lock_path(env)
     if current is None or current.installer != "uv" or env.settings.installer != "uv":
-        return None
+        return
     try:
         raw = read_bytes(path)
     except UnreadableFile:
-        return None
+        return
     status = lockfile.status_of(path, raw, inputs.hash)
     if status.state == "modified" or status.content_hash != current.lock_hash:
-        return None  # not the bytes this machine verified and built the current env from
+        return  # not the bytes this machine verified and built the current env from
     installer = UvInstaller(project, env, reporter)
-    new = store / swap.NEW
-    swap.set_aside(new)
-    creating = installer.start_create(new, interp)
+    seed = Seed(store / swap.NEW, installer)
+    seeds.append(seed)
+    swap.set_aside(seed.new)
+    creating: Pending | None = installer.start_create(seed.new, interp)
     try:
         plan = _plan(project, env, inputs, interp, installer, path, raw)
-    except BaseException:
-        creating.kill()
-        swap.set_aside(new)
-        raise
-    if plan is None:
-        creating.kill()
-        swap.set_aside(new)
-        return None
-    try:
-        creating.wait()
-        sync = installer.start_sync(new, plan)
+        if plan is None or creating is None:
+            return
+        pending, creating = creating, None
+        pending.wait()
+        seed.started(installer.start_sync(seed.new, plan), plan["artifacts"])
     except ProvisionError as exc:
         reporter.detail(f"not seeding venv.new from the previous lock: {exc}")
-        swap.set_aside(new)
-        return None
-    except BaseException:
-        swap.set_aside(new)
-        raise
+        return
+    finally:
+        if creating is not None:
+            creating.kill()
     reporter.detail(f"filling venv.new from the previous {path.name} while uv resolves")
-    return Seed(new, installer, sync, plan["artifacts"])
 
 
 def _plan(

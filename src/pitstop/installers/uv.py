@@ -68,8 +68,9 @@ def _absolute(entry: Mapping[str, Any], base: Path) -> dict[str, Any]:
 
 
 def artifacts(lock: LockFile) -> dict[str, str]:
-    """name -> the versions and file hashes of its entries in ``lock`` (local projects
-    left out): a package whose text differs between two locks may be a different file."""
+    """name -> the marker, version and file hashes of each of its entries in ``lock`` (local
+    projects left out): a package whose text differs between two locks may install another
+    file here."""
     from packaging.utils import canonicalize_name
 
     out: dict[str, list[str]] = {}
@@ -84,7 +85,7 @@ def artifacts(lock: LockFile) -> dict[str, str]:
             for algorithm, value in (entry.get("hashes") or {}).items()
         )
         out.setdefault(canonicalize_name(str(package["name"])), []).append(
-            " ".join([str(package.get("version", "")), *hashes])
+            " ".join([str(package.get("marker", "")), str(package.get("version", "")), *hashes])
         )
     return {name: "\n".join(sorted(texts)) for name, texts in out.items()}
 
@@ -225,7 +226,9 @@ class UvInstaller:
     def start_sync(self, venv: Path, plan: dict[str, Any]) -> Pending:
         """Start ``uv pip sync`` of ``plan``'s lock copy into the venv ``venv`` in the
         background (no local projects: :mod:`pitstop.seed` fills a venv.new that
-        :meth:`install` finishes). The same guards and arguments as :meth:`install`."""
+        :meth:`install` finishes). The same guards as :meth:`install`; from uv's cache only,
+        building nothing (``--offline --no-build``): a head start must never wait on the
+        network or run a build backend of a package the new lock may not even hold."""
         from contextlib import ExitStack
 
         from pitstop.installers.base import require_venv, scratch
@@ -236,7 +239,7 @@ class UvInstaller:
             source = work / "pylock.toml"
             source.write_text(plan["source"], encoding="utf-8")
             argv = [self.uv, "pip", "sync", "--quiet", "--no-config", "--preview-features", "pylock"]
-            argv += ["--require-hashes", *([] if self.env.settings.allow_build else ["--no-build"])]
+            argv += ["--require-hashes", "--offline", "--no-build"]
             require_venv(venv, self.env)
             extra = {**index_environ(self.project, self.env, tool="uv"), **venv_only(venv)}
             proc = start([*argv, str(source)], env=scrubbed_env(extra=extra), cwd=work)
