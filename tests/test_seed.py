@@ -281,6 +281,18 @@ def test_a_failed_resolution_while_seeding_changes_nothing(make_project: Project
     assert installed_version(root, "beta") == "1.0"
 
 
+def test_a_first_setup_whose_resolution_fails_leaves_no_env_store(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    """Nothing to seed from: the re-lock takes no env lock and a failure writes nothing there
+    (only the interpreter discovery cache may appear)."""
+    root = make_project('requirements = ["no-such-package"]\n', python=PY)
+    code, _, err = cli("-v", "setup", cwd=root)
+    assert code == 3 and SEEDING not in err, err
+    assert not (root / ".pitstop" / "default").exists()
+    assert not (root / "pylock.toml").exists()
+
+
 def test_sigkill_while_seeding_leaves_the_env_and_the_bases_alone(
     make_project: ProjectFactory, cli: Cli
 ) -> None:

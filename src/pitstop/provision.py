@@ -163,7 +163,7 @@ class Provisioner:
                     f"{ready.lock.path.name} is not fresh ({why}); env {env.name!r} left as it is",
                     fix=Fix(("lock", *env_flag(env.name).split())),
                 )
-            if build and not self.policy.strict and env.settings.installer == "uv":
+            if build and not self.policy.strict and _seedable(env, ready):
                 self.interpreter(env, inputs)  # none for the env: fail before writing anything
                 seeding = True  # re-locked under the env lock, venv.new seeded meanwhile (below)
             else:
@@ -355,6 +355,20 @@ class Provisioner:
         )
 
     # -- build ----------------------------------------------------------------------------
+
+
+def _seedable(env: EnvSpec, ready: Readiness) -> bool:
+    """A uv env built from the bytes of the lock on disk: a re-lock can seed venv.new from
+    it (:mod:`pitstop.seed` checks again under the env lock). Otherwise the re-lock takes no
+    env lock, as ``pitstop lock`` does, and a failed one leaves no trace in the store."""
+    current = ready.state
+    return (
+        env.settings.installer == "uv"
+        and current is not None
+        and current.installer == "uv"
+        and ready.lock.state != "modified"
+        and current.lock_hash == ready.lock.content_hash
+    )
 
 
 def _interrupting(on: bool) -> AbstractContextManager[None]:
