@@ -130,6 +130,15 @@ def test_a_rebuild_is_seeded_and_ends_as_a_fresh_build_does(make_project: Projec
     assert stray(root) == []
 
 
+def test_run_after_a_requirements_change_is_seeded_too(make_project: ProjectFactory, cli: Cli) -> None:
+    """Dev ``run`` re-locks and rebuilds as ``setup`` does, with the same head start."""
+    root = _built(make_project, cli)
+    _require(root, "beta", "gamma")
+    proc = pitstop_process(root, "-v", "run", "--", "gamma")
+    assert proc.returncode == 0, proc.stderr
+    assert SEEDED in proc.stderr and proc.stdout.strip() == "gamma 1.1"
+
+
 def test_a_package_locked_at_the_same_version_from_another_file_is_installed_again(
     make_project: ProjectFactory, cli: Cli
 ) -> None:

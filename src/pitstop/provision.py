@@ -163,7 +163,7 @@ class Provisioner:
                     f"{ready.lock.path.name} is not fresh ({why}); env {env.name!r} left as it is",
                     fix=Fix(("lock", *env_flag(env.name).split())),
                 )
-            if build and not self.policy.strict and _seedable(env, ready):
+            if not self.policy.strict and _seedable(env, ready):
                 self.interpreter(env, inputs)  # none for the env: fail before writing anything
                 seeding = True  # re-locked under the env lock, venv.new seeded meanwhile (below)
             else:
