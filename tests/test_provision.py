@@ -561,20 +561,23 @@ def test_the_venv_is_created_while_the_lock_is_verified_and_discarded_if_it_fail
     started: list[Pending] = []
     real_init = Pending.__init__
 
-    def spy(self: Pending, *args: object) -> None:
-        real_init(self, *args)  # type: ignore[arg-type]
+    def spy(self: Pending, *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
         started.append(self)
 
     def reject(*args: object) -> None:
         assert len(started) == 1, "the venv's creation runs while the lock is verified"
-        assert (store(root) / "venv.new").exists() or started[0]._proc.poll() is None
+        proc = started[0]._proc
+        assert proc is not None, "a first build has no template: uv creates the venv"
+        assert (store(root) / "venv.new").exists() or proc.poll() is None
         raise NotReadyError("lock rejected by the test", fix="run: pitstop lock")
 
     monkeypatch.setattr(Pending, "__init__", spy)
     monkeypatch.setattr(pitstop.lockverify, "before_install", reject)
     code, _, err = cli("setup", cwd=root)
     assert code == 1 and "lock rejected by the test" in err
-    assert started[0]._proc.returncode is not None, "the creating child was ended and reaped"
+    proc = started[0]._proc
+    assert proc is not None and proc.returncode is not None, "the creating child was ended and reaped"
     assert sorted(p.name for p in store(root).iterdir()) == [".pitstop.lock"], "venv.new discarded"
     monkeypatch.undo()
     code, _, err = cli("setup", cwd=root)

@@ -67,7 +67,7 @@ def build_env(
             # lock is read and verified; nothing is installed into it before both are done,
             # and a lock that fails verification ends the creation and discards venv.new.
             # A seed (filled from the previous lock) finishes meanwhile instead.
-            creating = None if seed is not None else installer.start_create(new, interp)
+            creating = None if seed is not None else installer.start_create(new, interp, reuse=reuse)
             markers = dict(interp.markers)
             try:
                 lock_path = project.lock_path(env)
@@ -81,7 +81,7 @@ def build_env(
                 raise
             seeded = seed is not None and seed.ready(reporter)
             if seed is not None and not seeded:
-                creating = installer.start_create(new, interp)
+                creating = installer.start_create(new, interp, reuse=reuse)
             how = "; venv.new seeded from the previous lock" if seeded else ""
             reporter.step(f"building {env.name} in venv.new with {interp.identity.label} ({reason}{how})")
             if creating is not None:

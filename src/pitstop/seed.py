@@ -111,7 +111,7 @@ def start(
     seed = Seed(store / swap.NEW, installer)
     seeds.append(seed)
     swap.set_aside(seed.new)
-    creating: Pending | None = installer.start_create(seed.new, interp)
+    creating: Pending | None = installer.start_create(seed.new, interp, reuse=True)
     try:
         plan = _plan(project, env, inputs, interp, installer, path, raw)
         if plan is None or creating is None:

@@ -25,8 +25,9 @@ class Installer(Protocol):
     #: Distributions the installer itself puts into every env (pip's venvs carry pip).
     own_packages: frozenset[str]
 
-    def start_create(self, venv: Path, interpreter: Interpreter) -> Pending:
-        """Start creating an empty venv at ``venv`` for ``interpreter`` (``wait()`` for it)."""
+    def start_create(self, venv: Path, interpreter: Interpreter, *, reuse: bool = False) -> Pending:
+        """Start creating an empty venv at ``venv`` for ``interpreter`` (``wait()`` for it);
+        ``reuse`` (dev mode): an installer may copy an empty venv it made before."""
 
     def prepare(self, lock: LockFile, expected: dict[str, str | None]) -> dict[str, Any]:
         """The plan for installing exactly the verified ``lock`` (hash-checked), ``expected``
@@ -55,32 +56,39 @@ class Pending:
 
     def __init__(
         self,
-        proc: subprocess.Popen[str],
+        proc: subprocess.Popen[str] | None,
         fail: Callable[[CommandError], ProvisionError],
         *,
         done: Callable[[], object] = lambda: None,
+        after: Callable[[], object] | None = None,
     ) -> None:
-        self._proc = proc
+        self._proc = proc  # None: the work was done already (a venv copied from a template)
         self._fail = fail
         self._done = done
+        self._after = after
 
     def wait(self) -> None:
-        """Wait for the command; its failure is the installer's :class:`ProvisionError`."""
+        """Wait for the command; its failure is the installer's :class:`ProvisionError`.
+        ``after`` runs once it succeeded."""
         from pitstop.process import finish
 
         try:
-            finish(self._proc)
+            if self._proc is not None:
+                finish(self._proc)
         except CommandError as exc:
             raise self._fail(exc) from None
         finally:
             self._done()
+        if self._after is not None:
+            self._after()
 
     def kill(self) -> None:
         """End the command now (nothing of its output matters any more)."""
         from pitstop.process import kill
 
         try:
-            kill(self._proc)
+            if self._proc is not None:
+                kill(self._proc)
         finally:
             self._done()
 

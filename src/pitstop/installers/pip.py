@@ -34,8 +34,9 @@ class PipInstaller:
         #: Index options that carry credentials, passed as pip's own variables (never argv).
         self._environ: dict[str, str] = {}
 
-    def start_create(self, venv: Path, interpreter: Interpreter) -> Pending:
-        """Start ``<interpreter> -m venv <venv>``."""
+    def start_create(self, venv: Path, interpreter: Interpreter, *, reuse: bool = False) -> Pending:
+        """Start ``<interpreter> -m venv <venv>`` (``reuse`` is not used: the pip venv's
+        scripts name its own path, which the build rewrites)."""
         from functools import partial
 
         from pitstop.installers.uv import prompt

@@ -117,8 +117,11 @@ class UvInstaller:
         self.reporter = reporter
         self.uv = find_uv()
 
-    def start_create(self, venv: Path, interpreter: Interpreter) -> Pending:
-        """Start ``uv venv --relocatable --python <absolute interpreter>``."""
+    def start_create(self, venv: Path, interpreter: Interpreter, *, reuse: bool = False) -> Pending:
+        """Start ``uv venv --relocatable --python <absolute interpreter>``. ``reuse`` (dev):
+        copy the template uv made with the same arguments, binary and interpreter instead
+        (:mod:`pitstop.installers.template`), or keep uv's venv as that template."""
+        from pitstop.installers import template
         from pitstop.process import start
 
         argv = [
@@ -132,10 +135,15 @@ class UvInstaller:
             prompt(self.project, self.env),
             "--python",
             interpreter.path,
-            str(venv),
         ]
+        name = template.key(argv, self.uv, interpreter.path) if reuse else None
+        kept = venv.parent.parent / ".cache" / name if name else None
+        if kept is not None and template.take(kept, venv):
+            return Pending(None, partial(self._failed, "create the venv"))
         extra = index_environ(self.project, self.env, tool="uv")
-        return Pending(start(argv, env=scrubbed_env(extra=extra)), partial(self._failed, "create the venv"))
+        proc = start([*argv, str(venv)], env=scrubbed_env(extra=extra))
+        after = partial(template.keep, venv, kept) if kept is not None else None
+        return Pending(proc, partial(self._failed, "create the venv"), after=after)
 
     def prepare(self, lock: LockFile, expected: dict[str, str | None]) -> dict[str, Any]:
         """The plan :meth:`install` carries out: the copy of ``lock`` uv syncs
