@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
 
     opts = Options.of(args)
     ctx = context(opts)
+    from pitstop.installers import template
     from pitstop.store import confined
 
     selected = selected_envs(ctx.project, opts, managed_only=True)
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
                 swap.trash(store / name)
             swap.recover(store)
         swap.sweep(store)  # what was set aside, and trash a killed command left
+        template.forget(store.parent / ".cache")  # the next build runs uv venv afresh
         ctx.reporter.step(f"cleaned {_label(env)} ({store})")
     return READY
 

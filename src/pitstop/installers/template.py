@@ -1,21 +1,37 @@
-"""An empty venv kept as a template (issue #14): a dev build copies it into ``venv.new``
+"""An empty venv kept as a template (issue #14): a dev build writes it into ``venv.new``
 instead of starting ``uv venv`` again.
 
 ``uv venv --relocatable`` writes no path of the venv itself into it (its scripts find the venv
-from their own location), so a copy of the empty venv uv made for one interpreter and one
-prompt is, file for file, what uv would make again. The template is taken only when
-everything that went into it is unchanged: the ``uv venv`` arguments, the uv binary (path,
-size, mtime, inode) and the interpreter (path and the same of the file it resolves to); else
-uv runs, and its fresh venv becomes the template. Strict mode neither reads nor writes one.
-A template that cannot be copied is ignored the same way: the build starts ``uv venv``.
+from their own location), so the files of the empty venv uv made for one interpreter and one
+prompt are, byte for byte, what uv would make again. They are kept as one file (marshal data:
+loading runs no code), ``.pitstop/.cache/venv-<key>``, written atomically, so a template is
+whole or absent and a reader never sees a tree another process is writing or replacing.
+
+A template is used only when everything that went into it is unchanged: the ``uv venv``
+arguments, the uv binary and the interpreter (path, resolved path, size, mtime, inode). It
+must also look like an empty venv: relative paths only, nothing inside ``site-packages``, no
+``.pth`` file, ``bin/python`` linking to that interpreter and other links naming a sibling;
+anything else, or a file that cannot be read, and uv runs (its fresh venv replaces the
+template). Strict mode neither reads nor writes one; ``pitstop clean`` deletes them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import marshal
 import os
 import shutil
+import stat
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+PREFIX = "venv-"
+_LIMIT = 1024 * 1024  # uv's empty venv is ~20 KB
+_SCHEMA = 1
+
+#: (relative path, "d" | "f" | "l", mode, file bytes or link target), parents first.
+Entry = tuple[str, str, int, Any]
 
 
 def key(argv: Sequence[str], uv: str, interpreter: str) -> str | None:
@@ -32,72 +48,139 @@ def key(argv: Sequence[str], uv: str, interpreter: str) -> str | None:
             return None
         parts += [path, os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
     digest = hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
-    return f"venv-{digest[:32]}"
+    return f"{PREFIX}{digest[:32]}"
 
 
-def take(template: Path, venv: Path) -> bool:
-    """Copy ``template`` to the new directory ``venv``: True when done; False (``venv`` not
-    created) when there is no whole template or the copy fails."""
-    if not _whole(template):
+def take(template: Path, venv: Path, interpreter: str) -> bool:
+    """Write the template's files into the new directory ``venv``: True when done; False
+    (``venv`` not created, or removed again) when there is no valid template or a write
+    fails. ``interpreter``: where ``bin/python`` must link."""
+    from pitstop.reading import read_bytes
+
+    try:
+        data = marshal.loads(read_bytes(template, limit=_LIMIT))  # noqa: S302 - checked below; loading runs no code
+    except Exception:  # unreadable, or bytes marshal rejects
+        return False
+    entries = _entries(data, interpreter)
+    if entries is None:
         return False
     try:
         os.mkdir(venv)
     except OSError:
         return False
     try:
-        _copy(template, venv, made=True)
+        for rel, kind, mode, content in entries:
+            target = os.path.join(venv, rel)
+            if kind == "d":
+                os.mkdir(target)
+            elif kind == "l":
+                os.symlink(content, target)
+            else:
+                with open(target, "xb") as handle:
+                    handle.write(content)
+                os.chmod(target, mode)
     except OSError:
         shutil.rmtree(venv, ignore_errors=True)  # only what this call created
         return False
     return True
 
 
-def keep(venv: Path, template: Path) -> None:
-    """Make the empty venv ``venv`` (just created by uv) the template, atomically: copied
-    next to it under a private name, then renamed (over a damaged one, set aside first).
-    Failing to is no error: the next build runs ``uv venv`` and tries again."""
-    if _whole(template):
-        return
-    work = template.parent / f".{template.name}.{os.urandom(6).hex()}"
+def keep(venv: Path, template: Path, interpreter: str) -> None:
+    """Record the empty venv ``venv`` (just created by uv) as the template, replacing any
+    other one atomically. Failing to is no error: the next build runs ``uv venv`` again."""
+    from pitstop.fsutil import atomic_write_bytes, sweep_tmp
+
     try:
-        if template.is_symlink():
-            template.unlink()
-        elif template.exists():
-            os.rename(template, f"{work}.damaged")
-            shutil.rmtree(f"{work}.damaged", ignore_errors=True)
-        template.parent.mkdir(parents=True, exist_ok=True)
-        _copy(venv, work)
-        os.rename(work, template)
+        entries = _read(venv)
     except OSError:
-        pass  # a concurrent build kept one first, or the disk is full: the next build retries
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        return
+    if _entries({"schema": _SCHEMA, "entries": entries}, interpreter) is None:
+        return  # not what pitstop would take back: keep nothing
+    sweep_tmp(template.parent)  # what a killed keep() left
+    try:
+        atomic_write_bytes(template, marshal.dumps({"schema": _SCHEMA, "entries": entries}), durable=False)
+    except (OSError, ValueError):
+        return
 
 
-def _whole(template: Path) -> bool:
-    """A template is only ever renamed into place whole; check it is still a venv."""
-    return (
-        template.is_dir()
-        and not template.is_symlink()
-        and (template / "pyvenv.cfg").is_file()
-        and (template / "bin" / "python").is_symlink()
-    )
+def forget(cache: Path) -> None:
+    """Delete every template in ``cache`` (``pitstop clean``: start over)."""
+    try:
+        names = [entry.name for entry in os.scandir(cache) if entry.name.startswith(PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.unlink(cache / name)
 
 
-def _copy(source: Path, target: Path, *, made: bool = False) -> None:
-    """Copy the small tree ``source`` to the new directory ``target`` (``made``: created
-    already, empty): directories, files (with their modes) and symlinks as symlinks (never
-    followed)."""
-    if not made:
-        os.mkdir(target)
-    for root, dirs, files in os.walk(source):
-        into = target / os.path.relpath(root, source)
-        for name in [*dirs, *files]:
+def _read(venv: Path) -> list[Entry]:
+    """Every entry under ``venv``, parents first (an error anywhere is raised)."""
+
+    def fail(exc: OSError) -> None:
+        raise exc
+
+    entries: list[Entry] = []
+    for root, dirs, files in os.walk(venv, onerror=fail):
+        dirs.sort()
+        for name in sorted([*dirs, *files]):
             path = os.path.join(root, name)
-            if os.path.islink(path):
-                os.symlink(os.readlink(path), into / name)
-            elif os.path.isdir(path):
-                os.mkdir(into / name)
+            rel = os.path.relpath(path, venv).replace(os.sep, "/")
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                entries.append((rel, "l", 0, os.readlink(path)))
+            elif stat.S_ISDIR(st.st_mode):
+                entries.append((rel, "d", 0, None))
+            elif stat.S_ISREG(st.st_mode):
+                with open(path, "rb") as handle:
+                    entries.append((rel, "f", stat.S_IMODE(st.st_mode), handle.read()))
             else:
-                shutil.copyfile(path, into / name)
-                shutil.copymode(path, into / name)
+                raise OSError(f"{path}: not a file, directory or symlink")
+    return entries
+
+
+def _entries(data: object, interpreter: str) -> list[Entry] | None:
+    """The entries of template ``data`` if they describe an empty venv, else None."""
+    if not isinstance(data, dict) or data.get("schema") != _SCHEMA:
+        return None
+    if not isinstance(data.get("entries"), list):
+        return None
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    directories: set[str] = set()
+    for item in data["entries"]:
+        if not (isinstance(item, tuple) and len(item) == 4):
+            return None
+        rel, kind, mode, content = item
+        if not isinstance(rel, str) or not isinstance(mode, int) or not _safe(rel, seen, directories):
+            return None
+        parts = rel.split("/")
+        if "site-packages" in parts[:-1] or rel.endswith(".pth"):
+            return None  # an empty venv installs nothing
+        if kind == "l":
+            if rel == "bin/python":
+                if content != interpreter:
+                    return None
+            elif not isinstance(content, str) or "/" in content or content in ("", ".", ".."):
+                return None  # a sibling's name only
+        elif kind == "f":
+            if not isinstance(content, bytes) or mode & ~0o777:
+                return None
+        elif kind == "d":
+            directories.add(rel)
+        else:
+            return None
+        seen.add(rel)
+        entries.append((rel, kind, mode, content))
+    if "pyvenv.cfg" not in seen or "bin/python" not in seen:
+        return None
+    return entries
+
+
+def _safe(rel: str, seen: set[str], directories: set[str]) -> bool:
+    """A relative path of plain names, new, whose parent is a directory listed before it
+    (never a symlink: nothing is written through one)."""
+    parts = rel.split("/")
+    if rel in seen or any(p in ("", ".", "..") or "\\" in p or "\0" in p for p in parts):
+        return False
+    return len(parts) == 1 or "/".join(parts[:-1]) in directories

@@ -138,11 +138,11 @@ class UvInstaller:
         ]
         name = template.key(argv, self.uv, interpreter.path) if reuse else None
         kept = venv.parent.parent / ".cache" / name if name else None
-        if kept is not None and template.take(kept, venv):
+        if kept is not None and template.take(kept, venv, interpreter.path):
             return Pending(None, partial(self._failed, "create the venv"))
         extra = index_environ(self.project, self.env, tool="uv")
         proc = start([*argv, str(venv)], env=scrubbed_env(extra=extra))
-        after = partial(template.keep, venv, kept) if kept is not None else None
+        after = partial(template.keep, venv, kept, interpreter.path) if kept is not None else None
         return Pending(proc, partial(self._failed, "create the venv"), after=after)
 
     def prepare(self, lock: LockFile, expected: dict[str, str | None]) -> dict[str, Any]:
