@@ -94,6 +94,8 @@ def lookup(
     damaged file) is a miss, never an error."""
     from pitstop.reading import read_bytes
 
+    if cache.is_symlink():  # a cache outside the project is never read (SPEC §5 confinement)
+        return None
     try:
         entry = marshal.loads(read_bytes(_entry(cache, env), limit=64 * 1024 * 1024))  # noqa: S302 - our own cache, file-bound; nothing in it runs
     except Exception:  # UnreadableFile, and whatever damaged bytes make marshal raise
@@ -117,7 +119,7 @@ def store(cache: Path, env: str, *, lock: Path, raw: bytes, ctx: str, verified: 
     """Record ``verified`` for these lock bytes; a plan marshal cannot hold or a cache that
     cannot be written is simply not recorded."""
     recorded = _binding(os.fspath(lock))
-    if recorded is None:
+    if recorded is None or cache.is_symlink():  # never written through a link out
         return
     entry = {
         "schema": SCHEMA,

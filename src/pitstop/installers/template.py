@@ -12,7 +12,8 @@ arguments, the uv binary and the interpreter (path, resolved path, size, mtime, 
 must also look like an empty venv: relative paths only, nothing inside ``site-packages``, no
 ``.pth`` file, ``bin/python`` linking to that interpreter and other links naming a sibling;
 anything else, or a file that cannot be read, and uv runs (its fresh venv replaces the
-template). Strict mode neither reads nor writes one; ``pitstop clean`` deletes them.
+template). Strict mode neither reads nor writes one; ``pitstop clean`` deletes them. A
+``.cache`` that is a symlink (out of the project) is never used.
 """
 
 from __future__ import annotations
@@ -104,7 +105,10 @@ def keep(venv: Path, template: Path, interpreter: str) -> None:
 
 
 def forget(cache: Path) -> None:
-    """Delete every template in ``cache`` (``pitstop clean``: start over)."""
+    """Delete every template in ``cache`` (``pitstop clean``: start over); never through a
+    symlinked ``cache``."""
+    if cache.is_symlink():
+        return
     try:
         names = [entry.name for entry in os.scandir(cache) if entry.name.startswith(PREFIX)]
     except OSError:

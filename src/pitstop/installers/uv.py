@@ -137,7 +137,9 @@ class UvInstaller:
             interpreter.path,
         ]
         name = template.key(argv, self.uv, interpreter.path) if reuse else None
-        kept = venv.parent.parent / ".cache" / name if name else None
+        cache = venv.parent.parent / ".cache"
+        # a .cache symlinked out of the project is neither read nor written (SPEC §5 confinement)
+        kept = cache / name if name and not cache.is_symlink() else None
         if kept is not None and template.take(kept, venv, interpreter.path):
             return Pending(None, partial(self._failed, "create the venv"))
         extra = index_environ(self.project, self.env, tool="uv")
