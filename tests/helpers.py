@@ -78,6 +78,28 @@ def pitstop_process(
     )
 
 
+def sigterm_at(root: Path, checkpoint: str, ready: Path) -> tuple[int, str]:
+    """``pitstop setup`` paused at the test seam ``checkpoint``, sent SIGTERM once ``ready``
+    exists (and the pause has begun): its exit code and stderr."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        pitstop_argv("setup", hooks=("--pause-at", checkpoint)),
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
 def stray(root: Path, env: str = "default") -> list[str]:
     """Leftovers of an interrupted operation (must be empty after recovery)."""
     names = {"venv.new", "venv.old", ".journal.json"}

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from tests.helpers import (
     env_python,
     generation,
     installed_version,
-    pitstop_argv,
+    sigterm_at,
     store,
     stray,
     with_backend,
@@ -320,20 +318,8 @@ def test_sigterm_mid_build_cleans_up(make_project: ProjectFactory, cli: Cli) -> 
     assert cli("setup", cwd=root)[0] == 0
     pyproject = root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('["beta"]', '["gamma"]'))
-    proc = subprocess.Popen(
-        pitstop_argv("setup", hooks=("--pause-at", "after-install")),
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not (store(root) / "venv.new" / "lib").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    code, err = sigterm_at(root, "after-install", store(root) / "venv.new" / "lib")
+    assert code == 130, err
     assert "interrupted" in err and "fix: run the command again" in err
     assert not (store(root) / "venv.new").exists()
     assert generation(root) == 0

@@ -5,8 +5,6 @@ the new lock into it. Real uv, real venvs and real ``pitstop`` processes where o
 from __future__ import annotations
 
 import signal
-import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -21,8 +19,8 @@ from tests.helpers import (
     env_python,
     generation,
     installed_version,
-    pitstop_argv,
     pitstop_process,
+    sigterm_at,
     store,
     stray,
     with_backend,
@@ -323,20 +321,8 @@ def test_sigterm_while_seeding_sets_venv_new_aside(make_project: ProjectFactory,
     root = _built(make_project, cli)
     lock = (root / "pylock.toml").read_bytes()
     _require(root, "beta", "gamma")
-    proc = subprocess.Popen(
-        pitstop_argv("setup", hooks=("--pause-at", "after-seed")),
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not (store(root) / "venv.new" / "pyvenv.cfg").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    code, err = sigterm_at(root, "after-seed", store(root) / "venv.new" / "pyvenv.cfg")
+    assert code == 130, err
     assert "interrupted" in err
     assert not (store(root) / "venv.new").exists()
     assert (root / "pylock.toml").read_bytes() == lock
