@@ -277,7 +277,7 @@ class Provisioner:
         return self.status(env, inputs)
 
     def _relock_seeding(self, env: EnvSpec, inputs: Inputs, seeds: list[Seed]) -> None:
-        """Re-lock ``env`` (dev, under its env lock, before ``setup`` builds it) and meanwhile
+        """Re-lock ``env`` (dev, under its env lock, before ``setup`` or ``run`` builds it) and meanwhile
         start filling venv.new from the previous lock (:mod:`pitstop.seed`) into ``seeds``."""
         from pitstop import _testing, seed
         from pitstop.locking import lock_env
