@@ -375,18 +375,12 @@ def _interrupting(on: bool) -> AbstractContextManager[None]:
     """SIGTERM as Ctrl-C while ``on`` (a seeded re-lock: its children are ended and venv.new
     set aside either way, as during a build)."""
     if not on:
-        return _Nothing()
+        from contextlib import nullcontext
+
+        return nullcontext()
     from pitstop.build import terminate_as_interrupt
 
     return terminate_as_interrupt()
-
-
-class _Nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _shown(path: Path) -> str:
