@@ -162,7 +162,7 @@ def _parser(argv: Sequence[str] = ()) -> object:
         from pitstop.commands.ci import add_arguments
 
         add_arguments(ci)
-    add("clean", "remove env directories (never locks)", envs)
+    add("clean", "remove env directories and the empty-venv templates (never locks)", envs)
     return parser
 
 

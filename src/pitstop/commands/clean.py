@@ -1,4 +1,5 @@
-"""``pitstop clean``: remove env directories (never locks, never the flock file)."""
+"""``pitstop clean``: remove env directories and the empty-venv templates (never locks, never
+the flock file)."""
 
 from __future__ import annotations
 
