@@ -373,3 +373,28 @@ def test_a_symlink_in_an_env_slot_is_refused_before_anything_is_built(
     code, _, err = cli("setup", cwd=root)
     assert code == 0, err
     assert (store_dir / "venv").is_dir() and not (store_dir / "venv").is_symlink()
+
+
+def test_nothing_is_written_or_deleted_through_a_symlinked_cache(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """``.pitstop/.cache`` symlinked out of the project: no interpreter cache, fast-path
+    record, lock cache entry or venv template is written there, and ``clean`` deletes nothing
+    there (real processes: the fast path records as a command ends)."""
+    from tests.helpers import pitstop_process, store
+
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    planted = outside / "venv-0123456789abcdef0123456789abcdef"
+    planted.write_bytes(b"someone else's file")
+    (root / ".pitstop").mkdir()
+    (root / ".pitstop" / ".cache").symlink_to(outside)
+    for argv in (("setup",), ("check",), ("run", "--", "beta"), ("setup",)):
+        proc = pitstop_process(root, *argv)
+        assert proc.returncode == 0, proc.stderr
+    shutil.rmtree(store(root))
+    assert pitstop_process(root, "setup").returncode == 0  # a rebuild: a template would be taken
+    assert sorted(p.name for p in outside.iterdir()) == [planted.name]
+    assert pitstop_process(root, "clean").returncode == 0
+    assert planted.read_bytes() == b"someone else's file", "clean never deletes through the link"

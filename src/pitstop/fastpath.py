@@ -297,6 +297,8 @@ def record(
 
     from pitstop.fsutil import atomic_write_bytes
 
+    if os.path.islink(os.path.dirname(path)):
+        return  # a .cache symlinked out of the project is never written (SPEC §5 confinement)
     with contextlib.suppress(OSError):  # a cache: never worth failing a command for
         # No fsync: after a crash an empty or torn cache fails _load() (marshal, schema,
         # root) and the full path answers; nothing depends on this file surviving.

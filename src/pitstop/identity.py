@@ -248,8 +248,8 @@ class IdentityCache:
     def _store(self, key: str, entry: dict[str, object]) -> None:
         cache = self._load()
         cache[key] = entry
-        if self.cache_file is None or self.read_only:
-            return
+        if self.cache_file is None or self.read_only or self.cache_file.parent.is_symlink():
+            return  # (a .cache symlinked out of the project is never written: SPEC §5)
         from pitstop.fsutil import atomic_write
         from pitstop.store import ensure_location
 
