@@ -78,6 +78,14 @@ ROWS = (
 )
 
 Timed = Callable[[], float]
+#: The setup rows' "Python floor": the interpreter pitstop is installed on, running raw uv's
+#: two commands and nothing else (argv: uv, the env's python, the venv).
+FLOOR = """import subprocess, sys
+uv, python, venv = sys.argv[1:4]
+subprocess.run([uv, "venv", "-q", "--python", python, venv], check=True)
+subprocess.run([uv, "pip", "sync", "-q", "--preview-features", "pylock", "--require-hashes",
+                "--python", venv + "/bin/python", "pylock.toml"], check=True)
+"""
 
 
 @dataclass
@@ -302,6 +310,38 @@ def setup_rows(bench: Bench, size: str, requirements: list[str], installs: Seque
                 b,
             )
         )
+
+    # The floor of any tool written in Python: a process of the interpreter pitstop runs on
+    # that does nothing but run the same two uv commands (no config, no lock checks, no
+    # verification, no swap). Its ratio to raw uv is what a Python program pays to start.
+    def floor() -> float:
+        shutil.rmtree(raw, ignore_errors=True)
+        return bench.run([str(bench.pip_bin / "python"), "-c", FLOOR, bench.uv, bench.python, str(raw)], root)
+
+    rows.append(
+        bench.pair(
+            Row(
+                f"setup-{size}",
+                "Python floor: `python -c` running the same two uv commands",
+                "`uv venv` + `uv pip sync pylock.toml`",
+                f"--rows setup-{size}",
+            ),
+            floor,
+            b,
+        )
+    )
+    rows.append(
+        bench.pair(
+            Row(
+                f"setup-{size}",
+                f"`pitstop setup` ({size}, pip-installed)",
+                "Python floor",
+                f"--rows setup-{size}",
+            ),
+            partial(a, bench.pip_bin, []),
+            floor,
+        )
+    )
     # uv's own project workflow for the same requirements: `uv sync --frozen` provisions the
     # project's .venv from its uv.lock without resolving, as `pitstop setup` does from its lock.
     uvp = bench.uv_project(f"setup-{size}-uv", requirements)
