@@ -251,6 +251,63 @@ _SHA = {"sha256": "ab" * 32}
             {"url": "https://links.invalid/w/a.whl"},
             True,
         ),
+        # URL prefixes compare as URLs: host, port and path segments, never as strings
+        (
+            {"no_index": True, "find_links": ["http://127.0.0.1:800"]},
+            {"url": "http://127.0.0.1:8001/a.whl"},
+            False,
+        ),
+        (
+            {"no_index": True, "find_links": ["http://127.0.0.1:800"]},
+            {"url": "http://127.0.0.1:800/a.whl"},
+            True,
+        ),
+        (
+            {"no_index": True, "find_links": ["https://links.invalid"]},
+            {"url": "https://links.invalid.evil/a.whl"},
+            False,
+        ),
+        (
+            {"no_index": True, "find_links": ["https://links.invalid/w"]},
+            {"url": "https://links.invalid/w2/a.whl"},
+            False,
+        ),
+        (
+            {"no_index": True, "find_links": ["https://links.invalid/w"]},
+            {"url": "https://links.invalid/w/../x/a.whl"},
+            False,
+        ),
+        (
+            {"no_index": True, "find_links": ["https://links.invalid/w"]},
+            {"url": "https://links.invalid:444/w/a.whl"},
+            False,
+        ),
+        (
+            {"no_index": True, "find_links": ["https://links.invalid/w"]},
+            {"url": "https://LINKS.invalid:443/w/a.whl"},
+            True,
+        ),
+        (
+            {"no_index": True, "find_links": ["https://links.invalid/w/page.html"]},
+            {"url": "https://links.invalid/w/a.whl"},
+            True,
+        ),
+        (
+            {"no_index": True, "find_links": ["https://links.invalid/w/page.html"]},
+            {"url": "https://links.invalid/a.whl"},
+            False,
+        ),
+        (
+            {"index_url": "https://example.invalid/simple"},
+            {"url": "https://example.invalid:8443/f/a.whl"},
+            False,
+        ),
+        ({"index_url": "https://example.invalid/simple"}, {"url": "http://example.invalid/f/a.whl"}, False),
+        (
+            {"index_url": "https://example.invalid/simple"},
+            {"url": "https://example.invalid:99999/a.whl"},
+            False,
+        ),
         ({"no_index": True}, {"path": "wheels/a.whl"}, True),
         ({"no_index": True}, {"path": "/abs/a.whl"}, False),
         ({"no_index": True}, {"path": "../a.whl"}, False),

@@ -1,10 +1,10 @@
 """Where a lock's files may come from (the source rules of lock verification).
 
-Every file is hash-pinned, every source is a configured index or find-links location (by URL
-prefix) or a path inside the project or a local find-links directory, a direct-URL requirement
-allows exactly the file it names, and a ``directory`` entry is only the project itself with
-``install-project``. The trusted places come from the config (:class:`Trusted`), never from
-the lock itself.
+Every file is hash-pinned, every source is a configured index or find-links location (a URL
+under it: same scheme, host and port, path below at a ``/``) or a path inside the project or
+a local find-links directory, a direct-URL requirement allows exactly the file it names, and
+a ``directory`` entry is only the project itself with ``install-project``. The trusted places
+come from the config (:class:`Trusted`), never from the lock itself.
 """
 
 from __future__ import annotations
@@ -65,7 +65,9 @@ def trusted(
     for link in find_links:
         if "://" in link and not link.startswith("file:"):
             clean = redact_url(link)
-            prefixes += [clean.rstrip("/") + "/", clean]
+            # a find-links page (`.../links.html`) names files beside it
+            page = clean.lower().endswith((".html", ".htm"))
+            prefixes.append(clean.rsplit("/", 1)[0] + "/" if page else clean.rstrip("/") + "/")
         else:
             local = link[len("file://") :] if link.startswith("file://") else link
             directories.append((project / local).resolve())
@@ -213,13 +215,36 @@ def _local(path: str, *, lock: Path, label: str) -> Path:
         raise fail(lock, f"{label}: path {path!r} cannot be resolved") from None
 
 
+_DOT_SEGMENTS = frozenset({".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _under(url: str, prefix: str) -> bool:
+    """``url`` is ``prefix`` or below it, compared as URLs, not as strings: the same scheme,
+    host and port, and a path that continues the prefix's path at a ``/`` with no dot
+    segment (which a client would resolve upwards). ``https://links.invalid`` is not a
+    prefix of ``https://links.invalid.evil/a.whl``, nor ``:800`` of ``:8001``."""
+    try:
+        got, want = urlsplit(url), urlsplit(prefix)
+        scheme = got.scheme.lower()
+        port, wanted_port = got.port or _DEFAULT_PORTS.get(scheme), want.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a malformed port or host
+        return False
+    if not got.hostname or scheme != want.scheme.lower() or got.hostname != want.hostname:
+        return False
+    if port != wanted_port or any(s.lower() in _DOT_SEGMENTS for s in got.path.split("/")):
+        return False
+    base = want.path.rstrip("/")
+    return got.path.rstrip("/") == base or got.path.startswith(base + "/")
+
+
 def _url_allowed(url: str, trust: Trusted) -> bool:
     from pitstop.requirements import redact_url
 
     clean = redact_url(url)
     if clean != url:  # a lock never carries credentials (pitstop strips them)
         return False
-    if any(clean == p.rstrip("/") or clean.startswith(p) for p in trust.url_prefixes):
+    if any(_under(clean, prefix) for prefix in trust.url_prefixes):
         return True
     # uv's default index: its file host is not knowable here; require TLS at least.
     return trust.default_index and clean.startswith("https://") and bool(_origin(clean))
