@@ -344,6 +344,26 @@ def test_sources(tmp_path: Path, settings: dict[str, object], entry: dict[str, o
         assert "package a 1.0" in info.value.message or "package 'a'" in info.value.message
 
 
+def test_a_file_on_another_host_than_the_configured_index_says_what_to_do(tmp_path: Path) -> None:
+    """An index that serves its files from a CDN host (the default index does) cannot be
+    pinned with index-url: the refusal says so, and how to use such an index."""
+    from pitstop.errors import NotReadyError
+    from pitstop.lockverify import verify_lock
+
+    package = _wheel(url="https://files.example.invalid/a.whl", hashes=_SHA)
+    with pytest.raises(NotReadyError) as info:
+        verify_lock(
+            [package],
+            lock=tmp_path / "pylock.toml",
+            trust=_trust(tmp_path, index_url="https://example.invalid/simple"),  # type: ignore[arg-type]
+            requirements=["a"],
+            markers={},
+            selected={"a": "1.0"},
+        )
+    assert "is not under a configured index" in info.value.message
+    assert "leave index-url unset" in info.value.message
+
+
 def test_requirement_markers_decide_what_must_be_selected(tmp_path: Path) -> None:
     from pitstop.errors import NotReadyError
     from pitstop.lockverify import verify_lock

@@ -192,7 +192,14 @@ def _check_file(entry: object, *, label: str, lock: Path, trust: Trusted, direct
         return
     if url is not None and path is None:
         if not isinstance(url, str) or not _url_allowed(url, trust):
-            raise fail(lock, f"{label}: file URL {url!r} is not under a configured index or find-links")
+            hint = ""
+            if isinstance(url, str) and url.startswith("https://") and not trust.default_index:
+                hint = (
+                    " (pitstop trusts only files on a configured index's own host; for an index that"
+                    " serves its files from another host, as uv's default index does, leave"
+                    " index-url unset)"
+                )
+            raise fail(lock, f"{label}: file URL {url!r} is not under a configured index or find-links{hint}")
     elif path is not None and url is None:
         if not isinstance(path, str):
             raise fail(lock, f"{label}: file path is not a string")
