@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, pitstop_process
+from tests.helpers import PY, pitstop_process, store
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -205,3 +205,125 @@ def test_pitstop_toml_resolution_error_names_the_table(tmp_path: Path, cli: Cli,
     code, _, err = cli("lock", cwd=tmp_path)
     assert code == 3, err
     assert "the requirements of the top-level table in pitstop.toml" in err and "[]" not in err
+
+
+# -- requirement sources read by path stay inside the project (SPEC §5 Confinement) -------------
+SECRET = "ghp_SECRET0123456789"  # noqa: S105 - a made-up token the tests look for
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    """A file outside the project holding a credential, as a CI job's files do."""
+    path = tmp_path / "outside" / "token"
+    path.parent.mkdir()
+    path.write_text(f"{SECRET}\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "reqs", "shown"),
+    [
+        ('requirements-files = ["{secret}"]\n', None, "requirements-files"),
+        ('requirements-files = ["../outside/token"]\n', None, "requirements-files"),
+        ('requirements-files = ["r.txt"]\n', "beta\n-r ../outside/token\n", "r.txt:2: -r"),
+        ('requirements-files = ["r.txt"]\n', "--requirement={secret}\n", "r.txt:1: --requirement"),
+        ('requirements-files = ["r.txt"]\n', "-r sub/r2.txt\n", "r2.txt:1: -c"),  # any depth
+        ('requirements-files = ["link.txt"]\n', None, "requirements-files 'link.txt'"),
+        ('requirements-files = ["r.txt"]\n', "-c link.txt\n", "r.txt:1: -c 'link.txt'"),
+    ],
+)
+@pytest.mark.parametrize("command", [("lock",), ("lock", "--check"), ("setup",), ("check",)])
+def test_requirement_files_outside_the_project_are_refused_unread(
+    make_project: ProjectFactory,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    secret_file: Path,
+    body: str,
+    reqs: str | None,
+    shown: str,
+    command: tuple[str, ...],
+) -> None:
+    root = make_project(body.format(secret=secret_file), python=PY)
+    if reqs is not None:
+        (root / "r.txt").write_text(reqs.format(secret=secret_file))
+    (root / "sub").mkdir()
+    (root / "sub" / "r2.txt").write_text("-c ../../outside/token\n")
+    os.symlink(secret_file, root / "link.txt")  # a committed symlink is the same attack
+    monkeypatch.setenv("CI", "true")
+    before = snapshot(root)
+    code, out, err = cli(*command, cwd=root)
+    assert_clean_failure(code, out + err)
+    assert shown in out + err and "outside the project" in out + err
+    assert SECRET not in out + err
+    assert snapshot(root) == before
+
+
+def test_proc_self_environ_is_never_echoed(make_project: ProjectFactory) -> None:
+    root = make_project('requirements-files = ["/proc/self/environ"]\n', python=PY)
+    code, err = run_process(root, "setup", CI="true", MY_CI_TOKEN=SECRET)
+    assert_clean_failure(code, err)
+    assert "outside the project" in err and SECRET not in err and "MY_CI_TOKEN" not in err
+
+
+def test_requirement_file_inside_dot_git_is_refused(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements-files = ["r.txt"]\n', python=PY)
+    (root / ".git").mkdir()
+    # where a CI checkout step persists the job's token
+    (root / ".git" / "config").write_text(f"{SECRET}\n[http]\n\textraheader = AUTHORIZATION: basic x\n")
+    (root / "r.txt").write_text("-c .git/config\n")
+    code, _, err = cli("lock", cwd=root)
+    assert_clean_failure(code, err)
+    assert "inside .git" in err and SECRET not in err
+
+
+def test_requirement_files_inside_the_project_through_symlinks_are_read(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    root = make_project('requirements-files = ["requirements.txt"]\n', python=PY)
+    (root / "reqs").mkdir()
+    (root / "reqs" / "base.txt").write_text("beta\n-c constraints.txt\n")  # relative to the link
+    (root / "constraints.txt").write_text("beta==1.0\n")
+    os.symlink("reqs/base.txt", root / "requirements.txt")
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+
+
+def test_python_version_symlink_outside_the_project(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    root = make_project('requirements = ["beta"]\n')  # no python: .python-version is read
+    secret = tmp_path / "token"
+    secret.write_text("abc123def456\n")  # a word .python-version would take as a version
+    os.symlink(secret, root / ".python-version")
+    before = snapshot(root)
+    for command in (("lock",), ("setup",), ("check",)):
+        code, out, err = cli(*command, cwd=root)
+        assert_clean_failure(code, out + err)
+        assert "outside the project" in out + err and "abc123def456" not in out + err
+    assert snapshot(root) == before
+
+
+def test_lock_symlink_outside_the_project_is_not_read(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    root = make_project(python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_bytes((root / "pylock.toml").read_bytes())  # a valid lock, just not ours
+    (root / "pylock.toml").unlink()
+    os.symlink(outside, root / "pylock.toml")
+    for command in (("lock", "--check"), ("setup", "--strict")):
+        code, out, err = cli(*command, cwd=root)
+        assert_clean_failure(code, out + err, (1,))
+        assert "outside the project" in out + err
+    assert not store(root).exists()
+
+
+def test_an_error_quotes_a_bounded_part_of_a_line(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('requirements-files = ["r.txt"]\n', python=PY)
+    for line in ("x" * 1_000_000 + " !", "beta\x00" + "y" * 1_000_000, "--z" + "z" * 1_000_000):
+        (root / "r.txt").write_text(f"{line}\n")
+        code, _, err = cli("lock", cwd=root)
+        assert_clean_failure(code, err)
+        assert len(err) < 1000, err[:1000]
+        assert f"({len(line)} characters)" in err

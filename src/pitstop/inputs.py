@@ -18,6 +18,7 @@ from pitstop.requirements import (
     normalize,
     parse_requirement,
     project_extra,
+    quote,
     read_requirements_file,
     redact_url,
 )
@@ -112,7 +113,11 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
     self_installs: list[tuple[str, ...]] = []  # `-e .[a,b]` lines: this project + those extras
     for name in src.requirements_files:
         file_reqs, file_cons = read_requirements_file(
-            project.root / name, root=project.root, files=read, project=self_installs
+            project.root / name,
+            root=project.root,
+            files=read,
+            project=self_installs,
+            named=f"{where} requirements-files {quote(name)}",
         )
         reqs += file_reqs
         constraints += file_cons

@@ -98,8 +98,11 @@ def recorded(body: str, key: str) -> str | None:
 
 def status(path: Path, inputs_hash: str) -> LockStatus:
     """Decide freshness offline from the file's text (SPEC §5 Locks: Fresh)."""
-    from pitstop.reading import UnreadableFile, read_bytes
+    from pitstop.reading import UnreadableFile, escapes, read_bytes
 
+    target = escapes(path, path.parent)
+    if target is not None:
+        return LockStatus(path, "modified", f"a symlink outside the project, to {target}")
     try:
         raw = read_bytes(path)  # bounded: in CI the lock may be a symlink to /dev/zero
     except UnreadableFile as exc:
@@ -319,8 +322,11 @@ class LockFile:
 def read(path: Path) -> LockFile:
     """Parse and validate a lock (PEP 751 via ``packaging.pylock``)."""
     fix = "run: pitstop lock"
-    from pitstop.reading import UnreadableFile, read_text
+    from pitstop.reading import UnreadableFile, escapes, read_text
 
+    target = escapes(path, path.parent)
+    if target is not None:  # in CI a committed symlink to a secret
+        raise NotReadyError(f"{path.name} is a symlink outside the project, to {target}", fix=fix)
     try:
         text = read_text(path)
     except UnreadableFile as exc:

@@ -88,6 +88,25 @@ def _unreadable(name: str, exc: OSError) -> UnreadableFile:
     return UnreadableFile(name, exc.strerror or str(exc))
 
 
+def escapes(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str | None:
+    """Where ``path`` really is (symlinks followed) when that is outside ``root`` or inside a
+    ``.git`` directory under it; None when it stays inside.
+
+    In CI a pull request names the files pitstop reads (requirement files and their
+    ``-r``/``-c`` includes, ``.python-version``, the locks), as a path or as a committed
+    symlink: reading ``/proc/self/environ`` or a CI credentials file and quoting it in an
+    error, or sending its words to an index as package names, would leak it. A ``.git``
+    directory holds no requirement, but may hold the credentials a CI checkout step writes.
+    """
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        return real
+    if ".git" in os.path.relpath(real, real_root).split(os.sep):
+        return real
+    return None
+
+
 def stat_key(path: str) -> list[int] | None:
     """``[size, mtime in ns, inode]`` of ``path``, None when it cannot be stat'ed: what the
     caches (the fast path, adopted kinds' reports, interpreter identities) record to notice

@@ -29,6 +29,16 @@ _GROUP_NAME = re.compile(r"[-_.]+")
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 #: Nested ``-r``/``-c`` includes deeper than this are a config error, not a RecursionError.
 MAX_INCLUDE_DEPTH = 32
+#: At most this many characters of an untrusted line are quoted in an error.
+MAX_QUOTED = 120
+
+
+def quote(text: str, limit: int = MAX_QUOTED) -> str:
+    """``repr(text)``, cut to ``limit`` characters with the length said: an error quoting a
+    line of an untrusted file must not dump a 32 MiB line (or a binary file's) to the log."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 def control_character(text: str) -> str | None:
@@ -41,7 +51,7 @@ def check_text(text: str, *, where: str, fix: str) -> None:
     """Refuse ``text`` (a requirement, URL, name) holding a control character."""
     bad = control_character(text)
     if bad is not None:
-        raise ConfigError(f"{where}: {text!r} holds a control character ({bad})", fix=fix)
+        raise ConfigError(f"{where}: {quote(text)} holds a control character ({bad})", fix=fix)
 
 
 def parse_requirement(text: str, *, where: str, fix: str) -> Requirement:
@@ -51,13 +61,13 @@ def parse_requirement(text: str, *, where: str, fix: str) -> Requirement:
     grammar lets through) is refused: the text is untrusted and ends up in a file uv reads.
     """
     if not isinstance(text, str):
-        raise ConfigError(f"{where}: {text!r} is not a requirement string", fix=fix)
+        raise ConfigError(f"{where}: {quote(repr(text))} is not a requirement string", fix=fix)
     check_text(text, where=where, fix=fix)
     try:
         return Requirement(text)
     except InvalidRequirement as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid"
-        raise ConfigError(f"{where}: invalid requirement {text!r}: {first}", fix=fix) from None
+        raise ConfigError(f"{where}: invalid requirement {quote(text)}: {first[:200]}", fix=fix) from None
 
 
 def render(requirement: Requirement) -> str:
@@ -145,7 +155,7 @@ def _self_install(arg: str, *, base: Path, root: Path, where: str, fix: str) -> 
     extras = [e.strip() for e in (match["extras"] or "").split(",") if e.strip()]
     for extra in extras:
         if not _EXTRA_NAME.match(extra):
-            raise ConfigError(f"{where}: invalid extra name {extra!r}", fix=fix)
+            raise ConfigError(f"{where}: invalid extra name {quote(extra)}", fix=fix)
     return tuple(canonicalize_name(e) for e in extras)
 
 
@@ -156,6 +166,7 @@ def read_requirements_file(
     _seen: frozenset[Path] = frozenset(),
     files: list[Path] | None = None,
     project: list[tuple[str, ...]] | None = None,
+    named: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """Read a pip-style requirements file into (requirements, constraints).
 
@@ -169,9 +180,13 @@ def read_requirements_file(
     one it is an error. An editable install of anything else stays an error with the fix.
 
     The file is untrusted: only a regular file of bounded size is read, includes nest at most
-    :data:`MAX_INCLUDE_DEPTH` deep, and a control character on any line is an error.
+    :data:`MAX_INCLUDE_DEPTH` deep, and a control character on any line is an error. Every
+    file, includes too, must resolve (symlinks followed) inside ``root`` and outside its
+    ``.git``: anything else is an error that names the path and never shows the file's
+    contents (in CI the path comes from a pull request; SPEC §5). ``named`` says how the file
+    was named (``pitstop.toml: requirements-files``, ``reqs.txt:3: -r ../x.txt``).
     """
-    from pitstop.reading import UnreadableFile, read_text
+    from pitstop.reading import UnreadableFile, escapes, read_text
 
     shown = _display(path, root)
     fix = f"remove the line from {shown}; index options belong in [tool.pitstop]"
@@ -184,6 +199,14 @@ def read_requirements_file(
         real = path.resolve()
     except (OSError, RuntimeError, ValueError):  # a symlink loop on older Pythons
         real = path
+    target = escapes(path, root)
+    if target is not None:
+        place = "inside .git" if _display(Path(target), root) != target else "outside the project"
+        raise ConfigError(
+            f"{named or shown}: the requirements file resolves {place} ({target}); pitstop reads "
+            "requirement files only inside the project, outside .git",
+            fix="copy the file into the project (a copy, not a symlink) and name it by that path",
+        )
     if files is not None:
         files.append(real)
     if real in _seen:
@@ -208,11 +231,17 @@ def read_requirements_file(
                 constraint = option in ("-c", "--constraint")
                 sub_project: list[tuple[str, ...]] | None = [] if constraint else project
                 sub_r, sub_c = read_requirements_file(
-                    path.parent / arg, root=root, _seen=_seen | {real}, files=files, project=sub_project
+                    path.parent / arg,
+                    root=root,
+                    _seen=_seen | {real},
+                    files=files,
+                    project=sub_project,
+                    named=f"{where}: {option} {quote(arg)}",
                 )
                 if constraint and sub_project:
                     raise ConfigError(
-                        f"{where}: {option} {arg}: a constraints file cannot install this project ('-e .')",
+                        f"{where}: {option} {quote(arg)}: a constraints file cannot install this "
+                        "project ('-e .')",
                         fix=f"move the '-e .' line from {arg} into a file included with -r",
                     )
                 if option in ("-r", "--requirement"):
@@ -227,11 +256,11 @@ def read_requirements_file(
                     project.append(extras)
                     continue
                 raise ConfigError(
-                    f"{where}: {option} {arg}: pitstop installs only this project editable",
+                    f"{where}: {option} {quote(arg)}: pitstop installs only this project editable",
                     fix=f"in {shown}, write '-e .' (or '-e .[extra]') for this project, and a plain "
                     "requirement ('name', or 'name @ git+https://...') for anything else",
                 )
-            raise ConfigError(f"{where}: option {option!r} is not supported here", fix=fix)
+            raise ConfigError(f"{where}: option {quote(option)} is not supported here", fix=fix)
         if " -" in line or "\t-" in line:
             raise ConfigError(f"{where}: per-requirement options are not supported", fix=fix)
         if project is not None and line.startswith((".", "/")):
