@@ -254,6 +254,52 @@ def test_a_store_symlinked_out_of_the_project_is_refused(
     assert (victim / "keep.txt").read_text() == "not pitstop's\n"
 
 
+def test_dangling_symlinks_where_pitstop_creates_files_are_never_written_through(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pull request may commit dangling symlinks where pitstop creates files: the store's
+    .gitignore and CACHEDIR.TAG, and the predictable temporary names of its atomic writes
+    (``.<name>.<pid>.tmp``). None of their targets is ever created."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    pid = os.getpid()  # cli() runs pitstop in this process
+    links = {
+        root / ".pitstop" / ".gitignore": outside / "gitignore",
+        root / ".pitstop" / "CACHEDIR.TAG": outside / "tag",
+        root / f".pylock.toml.{pid}.tmp": outside / "lock-tmp",
+        root / ".pitstop" / ".cache" / f".lock-default.bin.{pid}.tmp": outside / "cache-tmp",
+    }
+    for link, target in links.items():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target)
+    monkeypatch.setenv("CI", "")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert sorted(outside.iterdir()) == []
+    assert (root / "pylock.toml").is_file() and not (root / "pylock.toml").is_symlink()
+    assert (root / ".pitstop" / ".gitignore").is_symlink()  # left alone, not written through
+    assert not (root / f".pylock.toml.{pid}.tmp").exists()
+
+
+def test_a_symlinked_env_lock_file_is_a_config_error(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    target = tmp_path / "outside" / "flock"
+    (tmp_path / "outside").mkdir()
+    lockfile_link = root / ".pitstop" / "default" / ".pitstop.lock"
+    lockfile_link.parent.mkdir(parents=True)
+    lockfile_link.symlink_to(target)
+    for argv in (["setup"], ["setup", "--strict"], ["clean"]):
+        code, _, err = cli(*argv, cwd=root)
+        assert code == 2, (argv, err)
+        assert "is a symlink" in err and err.rstrip().endswith(f"rm {lockfile_link}")
+    assert not target.exists()
+    lockfile_link.unlink()  # the fix it printed
+    assert cli("setup", cwd=root)[0] == 0
+
+
 def test_clean_removes_a_symlinked_venv_link_not_its_target(
     make_project: ProjectFactory, cli: Cli, tmp_path: Path
 ) -> None:

@@ -32,7 +32,19 @@ class EnvLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not hooks.flock:
             return self  # test-only: the soak's negative control proves locking is needed
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:  # never through a symlink: a lock file pointing out would create its target
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError:
+            if not self.path.is_symlink():
+                raise
+            import shlex
+
+            from pitstop.errors import ConfigError
+
+            raise ConfigError(
+                f"{self.path} is a symlink; pitstop's lock file there must be a plain file",
+                fix=f"remove the link (not its target): rm {shlex.quote(str(self.path))}",
+            ) from None
         try:
             if sys.platform == "win32":  # pragma: no cover - Windows only
                 import msvcrt

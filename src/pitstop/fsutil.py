@@ -22,7 +22,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as handle:
+        with os.fdopen(_create(tmp), "wb") as handle:
             handle.write(data)
             if durable:
                 handle.flush()
@@ -31,6 +31,33 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     except BaseException:
         _discard(tmp)
         raise
+
+
+#: A new file, never an existing one and never through a symlink: the names of temporary files
+#: are predictable (the pid), and a pull request may commit a symlink under one of them.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create(path: Path) -> int:
+    """Open ``path`` as a new file; what is there already (a file a killed process of this pid
+    left, a symlink) is unlinked first, never written through."""
+    try:
+        return os.open(path, _NEW_FILE, 0o666)
+    except FileExistsError:
+        os.unlink(path)  # removes a symlink itself, not its target
+        return os.open(path, _NEW_FILE, 0o666)
+
+
+def create_new(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` if nothing is there (not even a dangling symlink, which is
+    left alone rather than written through); True if written."""
+    try:
+        fd = os.open(path, _NEW_FILE, 0o666)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return True
 
 
 def _discard(tmp: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,13 +18,13 @@ _TAG = (
 
 def ensure_location(location: Path) -> None:
     """Create the env store with ``.gitignore`` (``*``) and ``CACHEDIR.TAG`` if missing."""
+    from pitstop.fsutil import create_new
+
     location.mkdir(parents=True, exist_ok=True)
-    ignore = location / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n", encoding="utf-8")
-    tag = location / "CACHEDIR.TAG"
-    if not tag.exists():
-        tag.write_text(_TAG, encoding="utf-8")
+    # created only where nothing is: a symlink committed there is never written through
+    for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _TAG)):
+        if not os.path.lexists(location / name):
+            create_new(location / name, text.encode("utf-8"))
 
 
 def confined(project: Project, env: EnvSpec) -> Path:
