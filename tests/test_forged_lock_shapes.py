@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import ProjectFactory
 from tests.helpers import PY
-from tests.test_lockverify import assert_refused, forge, strict_setup
+from tests.test_lockverify import assert_refused, forge, sha256, strict_setup
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -109,3 +110,54 @@ def test_an_sdist_only_entry_with_allow_build_false(
     assert_refused(
         code, err, root, "package alpha 2.0: only an sdist, which would be built, and allow-build = false"
     )
+
+
+def _alpha_below_2(make_project: ProjectFactory, cli: Cli) -> tuple[Path, str]:
+    """A project requiring ``alpha<2``, locked (alpha 1.0), and the sha256 of alpha 2.0's wheel."""
+    root = make_project('requirements = ["alpha<2"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    return root, sha256(root.parent / "wheels" / "alpha-2.0-py3-none-any.whl")
+
+
+_ALPHA_1 = re.compile(r'\nversion = "1\.0"\nwheels = \[\n.*?\n\]\n', re.S)
+
+
+def test_a_wheel_entry_without_a_version_is_refused(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``version`` the requirement check had nothing to compare: alpha 2.0 went in
+    for ``alpha<2``. A package with wheels or an sdist must state its version."""
+    root, digest = _alpha_below_2(make_project, cli)
+    wheel = f'{{ name = "alpha-2.0-py3-none-any.whl", path = "../wheels/alpha-2.0-py3-none-any.whl", hashes = {{ sha256 = "{digest}" }} }}'
+    forge(root / "pylock.toml", lambda body: _ALPHA_1.sub(f"\nwheels = [\n    {wheel},\n]\n", body))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, "package alpha: wheels or sdist without a version")
+
+
+def test_a_file_path_naming_another_version_is_refused(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry says 1.0 and so does the file's ``name``; its ``path`` is the 2.0 wheel:
+    every file name of an entry must be that entry's name and version."""
+    root, digest = _alpha_below_2(make_project, cli)
+    wheel = f'{{ name = "alpha-1.0-py3-none-any.whl", path = "../wheels/alpha-2.0-py3-none-any.whl", hashes = {{ sha256 = "{digest}" }} }}'
+    forge(
+        root / "pylock.toml",
+        lambda body: _ALPHA_1.sub(f'\nversion = "1.0"\nwheels = [\n    {wheel},\n]\n', body),
+    )
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, "package alpha 1.0: file 'alpha-2.0-py3-none-any.whl' is not alpha 1.0")
+
+
+def test_an_archive_entry_is_checked_against_the_version_installed(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ``archive`` entry has no version to check before the install (PEP 751 does not
+    require one): after it, each requirement is checked against what was installed."""
+    root, digest = _alpha_below_2(make_project, cli)
+    archive = (
+        f'archive = {{ path = "../wheels/alpha-2.0-py3-none-any.whl", hashes = {{ sha256 = "{digest}" }} }}'
+    )
+    forge(root / "pylock.toml", lambda body: _ALPHA_1.sub(f"\n{archive}\n", body))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, "it installs alpha 2.0, which does not satisfy the requirement 'alpha<2'")

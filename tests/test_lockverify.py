@@ -445,3 +445,61 @@ def test_metadata_fields_read_the_header_block_as_the_email_parser_does(text: st
     fields = metadata_fields(text)
     assert [value for key, value in fields if key == "requires-dist"] == expected
     assert parse_metadata(text)[0] == (str(name) if name else None)
+
+
+def _files(version: str | None, **files: object) -> dict[str, object]:
+    """A package ``a`` (at ``version``) with ``files`` (``wheels`` / ``sdist``), each hash-pinned."""
+    package: dict[str, object] = {"name": "a", **({"version": version} if version else {})}
+    for key, value in files.items():
+        if isinstance(value, list):
+            package[key] = [{**entry, "hashes": _SHA} for entry in value]
+        else:
+            package[key] = {**value, "hashes": _SHA}  # type: ignore[dict-item]
+    return package
+
+
+_W1 = "a-1.0-py3-none-any.whl"
+_URL = "https://i.invalid/f/"
+
+
+@pytest.mark.parametrize(
+    ("package", "refusal"),
+    [
+        (_files("1.0", wheels=[{"name": _W1, "path": f"w/{_W1}"}]), None),
+        # an index URL need not end in the file name; when it ends in one, it must agree
+        (_files("1.0", wheels=[{"url": _URL + _W1}]), None),
+        (_files("1.0", wheels=[{"name": _W1, "url": _URL + "1234"}]), None),
+        (_files(None, wheels=[{"name": _W1, "path": f"w/{_W1}"}]), "wheels or sdist without a version"),
+        (_files(None, sdist={"name": "a-1.0.tar.gz", "url": _URL + "a-1.0.tar.gz"}), "without a version"),
+        (
+            _files("1.0", sdist={"name": "a-1.0.tar.gz", "url": _URL + "a-2.0.tar.gz"}),
+            "file 'a-2.0.tar.gz' is not a 1.0",
+        ),
+        (
+            _files("1.0", wheels=[{"name": _W1, "path": "w/b-1.0-py3-none-any.whl"}]),
+            "file 'b-1.0-py3-none-any.whl' is not a 1.0",
+        ),
+        (_files("1.0", wheels=[{"url": _URL + "a-1.0.whl"}]), "'a-1.0.whl' is not a valid wheel file name"),
+    ],
+)
+def test_file_names_state_the_entrys_name_and_version(
+    tmp_path: Path, package: dict[str, object], refusal: str | None
+) -> None:
+    from pitstop.errors import NotReadyError
+    from pitstop.lockverify import verify_lock
+
+    def call() -> None:
+        verify_lock(
+            [package],
+            lock=tmp_path / "pylock.toml",
+            trust=_trust(tmp_path, index_url="https://i.invalid/simple"),  # type: ignore[arg-type]
+            requirements=["a"],
+            markers={},
+            selected={"a": "1.0"},
+        )
+
+    if refusal is None:
+        call()
+    else:
+        with pytest.raises(NotReadyError, match=re.escape(refusal)):
+            call()

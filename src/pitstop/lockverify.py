@@ -4,8 +4,9 @@ In CI the lock comes from a pull request: its ``content-hash`` is only a checksu
 recompute, so it proves nothing. Before installing, :func:`verify_lock` checks every entry's
 name, version and sources (the source rules are :mod:`pitstop.lock_sources`), and that the
 packages selected for the target interpreter satisfy every requirement. After installing,
-:func:`verify_installed` checks that every installed distribution is reachable from the
-requirements through the installed metadata. Any failure is exit 1 naming the entry, fix
+:func:`verify_installed` checks every requirement against the version installed, and that
+every installed distribution is reachable from the requirements through the installed
+metadata. Any failure is exit 1 naming the entry, fix
 ``run: pitstop lock``.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pitstop.errors import NotReadyError
 from pitstop.lock_sources import Trusted, check_sources, direct_urls, fail, trusted
@@ -63,9 +64,68 @@ def verify_lock(
             except InvalidVersion:
                 raise fail(lock, f"{label}: invalid version {version!r}") from None
         label = f"package {name} {version or ''}".rstrip()
+        _check_file_names(package, label=label, name=name, version=version, lock=lock)
         check_sources(package, label=label, name=name, lock=lock, trust=trust, direct=direct.get(name))
     if selected is not None:
         _check_requirements(requirements, lock=lock, markers=markers, selected=selected)
+
+
+def _check_file_names(
+    package: Mapping[str, Any], *, label: str, name: str, version: object, lock: Path
+) -> None:
+    """A package with ``wheels`` or an ``sdist`` states its ``version`` (PEP 751: SHOULD when
+    known; pitstop's locks always do), and no file of it names another project or version:
+    its ``name`` (or, without one, its path's or URL's last part) must be a wheel or sdist
+    file name of that name and version, and so must the last part of its ``path`` or ``url``
+    when that is a distribution file name at all (an index URL need not end in one). The
+    requirement check reads the version, so a lock can neither leave it out nor point it
+    at another file; what is installed is checked again after the install."""
+    from urllib.parse import unquote, urlsplit
+
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+    from packaging.version import Version
+
+    wheels, sdist = package.get("wheels"), package.get("sdist")
+    if not wheels and sdist is None:
+        return  # an archive or directory entry: checked after the install
+    if version is None:
+        raise fail(lock, f"{label}: wheels or sdist without a version")
+    want = Version(str(version))
+    files = [(w, True) for w in (wheels if isinstance(wheels, list) else [])]
+    files += [(sdist, False)] if isinstance(sdist, Mapping) else []
+    for entry, is_wheel in files:
+        if not isinstance(entry, Mapping):
+            continue  # check_sources() refuses it
+        path, url, own = entry.get("path"), entry.get("url"), entry.get("name")
+        last: list[str] = []
+        if isinstance(path, str):
+            last.append(path.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+        if isinstance(url, str):
+            try:
+                last.append(unquote(urlsplit(url).path.rsplit("/", 1)[-1]))
+            except ValueError:
+                raise fail(lock, f"{label}: file URL {url!r} cannot be parsed") from None
+        # (filename, must it parse): the file's own name, else the first path/URL part
+        names = [(own, True)] if isinstance(own, str) else [(last.pop(0), True)] if last else []
+        names += [(part, False) for part in last]
+        for filename, required in names:
+            try:
+                if is_wheel:
+                    file_name, file_version, _, _ = parse_wheel_filename(filename)
+                else:
+                    file_name, file_version = parse_sdist_filename(filename)
+            except (InvalidWheelFilename, InvalidSdistFilename):
+                if not required:
+                    continue
+                kind = "wheel" if is_wheel else "sdist"
+                raise fail(lock, f"{label}: {filename!r} is not a valid {kind} file name") from None
+            if file_name != name or file_version != want:
+                raise fail(lock, f"{label}: file {filename!r} is not {name} {version}")
 
 
 def _control_anywhere(value: object, find: Any, where: str = "") -> str | None:
@@ -119,18 +179,23 @@ def verify_installed(
     roots: Iterable[str] = (),
     ignore: Iterable[str] = (),
 ) -> None:
-    """Every installed distribution must be reachable from ``requirements`` (plus ``roots``,
-    e.g. the project itself) through the installed ``Requires-Dist`` metadata."""
+    """Every requirement is installed at a version it allows (the version actually installed:
+    an entry without ``version`` is covered too), and every installed distribution must be
+    reachable from ``requirements`` (plus ``roots``, e.g. the project itself) through the
+    installed ``Requires-Dist`` metadata."""
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 
-    requires = _installed_requires(venv)
+    installed = _installed(venv)
+    requires = {name: dist.requires for name, dist in installed.items()}
     pending: list[tuple[str, frozenset[str]]] = [(canonicalize_name(r), frozenset()) for r in roots]
     environment = {**markers, "extra": ""}
     for text in requirements:
         req = Requirement(text)
         if req.marker is None or not markers or req.marker.evaluate(environment):
-            pending.append((canonicalize_name(req.name), frozenset(canonicalize_name(e) for e in req.extras)))
+            wanted = canonicalize_name(req.name)
+            _check_installed(req, wanted, installed, lock=lock, needed_by=f"the requirement {text!r}")
+            pending.append((wanted, frozenset(canonicalize_name(e) for e in req.extras)))
     seen: dict[str, set[str]] = {}
     while pending:
         name, extras = pending.pop()
@@ -155,14 +220,35 @@ def verify_installed(
         )
 
 
-def _installed_requires(venv: Path) -> dict[str, list[str]]:
-    """name -> Requires-Dist lines of every distribution installed in ``venv``."""
+def _check_installed(
+    req: Any, name: str, installed: Mapping[str, _Installed], *, lock: Path, needed_by: str
+) -> None:
+    """``name`` (what the parsed requirement ``req`` names) is installed at a version its
+    specifier allows (pre-releases allowed, as uv does)."""
+    dist = installed.get(name)
+    if dist is None:
+        raise fail(lock, f"{name} is not installed, yet {needed_by} needs it")
+    if req.specifier and not (
+        dist.version is not None and req.specifier.contains(dist.version, prereleases=True)
+    ):
+        raise fail(lock, f"it installs {name} {dist.version}, which does not satisfy {needed_by}")
+
+
+class _Installed(NamedTuple):
+    """One installed distribution, as its METADATA says."""
+
+    version: str | None
+    requires: list[str]
+
+
+def _installed(venv: Path) -> dict[str, _Installed]:
+    """name -> version and Requires-Dist lines of every distribution installed in ``venv``."""
     from packaging.utils import canonicalize_name
 
     from pitstop.reading import UnreadableFile, read_text
     from pitstop.verify import metadata_fields, site_packages
 
-    out: dict[str, list[str]] = {}
+    out: dict[str, _Installed] = {}
     for site in site_packages(venv):
         for info in sorted(site.glob("*.dist-info")):
             try:
@@ -171,9 +257,10 @@ def _installed_requires(venv: Path) -> dict[str, list[str]]:
                 continue  # verify() reports a dist-info without METADATA
             fields = metadata_fields(text)
             name = next((value for key, value in fields if key == "name" and value), None)
+            version = next((value for key, value in fields if key == "version" and value), None)
             requires = [value for key, value in fields if key == "requires-dist"]
             if name:
-                out.setdefault(canonicalize_name(name), []).extend(requires)
+                out.setdefault(canonicalize_name(name), _Installed(version, [])).requires.extend(requires)
     return out
 
 
