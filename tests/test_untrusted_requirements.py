@@ -154,3 +154,76 @@ def test_bad_env_names_are_config_errors(make_project: ProjectFactory, cli: Cli,
     assert code == 2, err
     assert "bad env name" in err and "fix:" in err
     assert sorted(p.name for p in root.iterdir()) == ["pyproject.toml"]
+
+
+# -- ${VAR}: uv and pip expand it from pitstop's environment (a CI job's secrets) ---------------
+TOKEN = "ghp_LEAKED123"  # noqa: S105 - a made-up token the test looks for
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("pyproject_extra", "tool", "files", "where"),
+    [
+        ("", 'requirements = ["{req}"]\n', {}, "tool.pitstop.requirements"),
+        ("", 'requirements-files = ["r.txt"]\n', {"r.txt": "beta\n{req}\n"}, "r.txt:2"),
+        (
+            "",
+            'requirements-files = ["r.txt"]\n',
+            {"r.txt": "beta\n-c sub/c.txt\n", "sub/c.txt": "{req}\n"},
+            "c.txt:1",
+        ),
+        (
+            '[dependency-groups]\ntest = ["{req}"]\n',
+            'dependency-groups = ["test"]\n',
+            {},
+            "[dependency-groups].test",
+        ),
+        (
+            '[project.optional-dependencies]\ndocs = ["{req}"]\n',
+            'extras = ["docs"]\n',
+            {},
+            "[project.optional-dependencies].docs",
+        ),
+        ("", "install-project = true\n", {}, "project.dependencies[0]"),
+        ("", 'libraries = {{ alpha = "==${{MY_TOKEN}}" }}\n', {}, "libraries.alpha"),
+    ],
+)
+@pytest.mark.parametrize("strict", [False, True], ids=["dev", "ci"])
+def test_environment_variables_in_any_requirement_source_are_refused(
+    make_project: ProjectFactory,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    pyproject_extra: str,
+    tool: str,
+    files: dict[str, str],
+    where: str,
+    strict: bool,
+) -> None:
+    req = f"alpha @ http://127.0.0.1:{_closed_port()}/${{MY_TOKEN}}/alpha-2.0-py3-none-any.whl"
+    deps = f'dependencies = ["{req}"]\n' if where.startswith("project.") else ""
+    root = make_project(tool.format(req=req), python=PY, project=deps)
+    pyproject = root / "pyproject.toml"
+    head, _, tail = pyproject.read_text().partition("[tool.pitstop]")
+    pyproject.write_text(head + pyproject_extra.format(req=req) + "[tool.pitstop]" + tail)
+    for name, text in files.items():
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text(text.format(req=req))
+    monkeypatch.setenv("MY_TOKEN", TOKEN)
+    if strict:
+        monkeypatch.setenv("CI", "true")
+    for command in (("lock",), ("setup",)):
+        code, out, err = cli(*command, cwd=root)
+        assert code == 2, err
+        assert where in err and "Traceback" not in err
+        # a library's version is a specifier: "==${MY_TOKEN}" is not one, so it is refused as such
+        assert "environment variable" in err or where.startswith("libraries"), err
+        assert TOKEN not in out + err
+    assert not (root / "pylock.toml").exists()
+    assert not store(root).exists()

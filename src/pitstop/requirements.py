@@ -59,10 +59,19 @@ def parse_requirement(text: str, *, where: str, fix: str) -> Requirement:
 
     A control character anywhere (even inside a URL or a marker's quoted string, which PEP 508
     grammar lets through) is refused: the text is untrusted and ends up in a file uv reads.
+    So is ``${``: uv and pip expand ``${VAR}`` in the requirements files they read, which would
+    send pitstop's environment (a CI job's secrets) to the URL's host and into the lock.
     """
     if not isinstance(text, str):
         raise ConfigError(f"{where}: {quote(repr(text))} is not a requirement string", fix=fix)
     check_text(text, where=where, fix=fix)
+    if "${" in text:
+        raise ConfigError(
+            f"{where}: {quote(text)} refers to an environment variable ('${{'): uv and pip expand it "
+            "from pitstop's environment, and the value would reach the URL's host, the logs and the lock",
+            fix="write the value itself; an index's credentials belong in the installer's own "
+            "mechanisms (netrc, keyring, a CI secret; see docs/security.md), never in a requirement",
+        )
     try:
         return Requirement(text)
     except InvalidRequirement as exc:
