@@ -125,6 +125,76 @@ def test_a_uv_lock_behind_pyproject_is_not_ready(uv_project: Path, cli: Cli) -> 
     assert verdicts(cli, uv_project)[:3] == (0, 0, 0)
 
 
+def follow_fix(fix: str, cwd: Path) -> None:
+    """Run a printed fix as a shell would (``a && b``), with the real uv for ``uv``."""
+    import shlex
+
+    from pitstop.uvbin import find_uv
+
+    for part in fix.split(" && "):
+        argv = shlex.split(part)
+        sh([find_uv() if argv[0] == "uv" else argv[0], *argv[1:]], cwd=cwd)
+
+
+@pytest.mark.parametrize("damage", ["hand-edited", "garbage", "garbage-in-git"])
+def test_a_damaged_uv_lock_shows_uvs_error_and_a_fix_that_works(
+    uv_project: Path, cli: Cli, damage: str, git_repo: Callable[[Path], None]
+) -> None:
+    """uv's error (exit 2) is not "out of date": its words are shown, and the fix repairs it."""
+    lock = uv_project / "uv.lock"
+    if damage == "garbage-in-git":
+        git_repo(uv_project)
+    if damage == "hand-edited":  # the wheel's file name no longer matches the version
+        text = lock.read_text()
+        assert 'name = "alpha"\nversion = "2.0"' in text
+        lock.write_text(text.replace('name = "alpha"\nversion = "2.0"', 'name = "alpha"\nversion = "1.0"'))
+    else:
+        lock.write_text("garbage = [\n")
+    check, python, run, out = verdicts(cli, uv_project)
+    assert (check, python, run) == (1, 1, 1), out
+    assert "Failed to parse `uv.lock`" in out and "out of date" not in out
+    _code, data = contract(cli, uv_project)
+    fix = fix_of(out)
+    assert data["error"]["fix"] == fix
+    assert fix == ("git checkout -- uv.lock" if damage == "garbage-in-git" else "rm uv.lock && uv lock")
+    follow_fix(fix, uv_project)
+    assert verdicts(cli, uv_project)[:3] == (0, 0, 0)
+
+
+def test_a_python_version_that_is_not_installed_names_uvs_error(uv_project: Path, cli: Cli) -> None:
+    (uv_project / ".python-version").write_text("3.99\n")
+    check, python, run, out = verdicts(cli, uv_project)
+    assert (check, python, run) == (1, 1, 1)
+    assert "No interpreter found for Python 3.99" in out and "out of date" not in out
+    assert fix_of(out) == "uv python install 3.99"
+
+
+def test_a_python_version_outside_requires_python_gets_a_pin_that_works(
+    uv_project: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """.python-version 3.12 with requires-python >=3.13: uv's words, and a pin of an installed
+    3.13 (with no such Python, its install, shell-quoted); following the fixes makes it ready."""
+    py313 = pyenv_python("3.13")
+    monkeypatch.setenv("PATH", f"{Path(py313).parent}{os.pathsep}{os.environ['PATH']}")
+    (uv_project / ".python-version").write_text("3.12\n")
+    pyproject = uv_project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('">=3.11"', '">=3.99"'))
+    out = verdicts(cli, uv_project)[3]
+    assert "incompatible with the project's Python requirement" in out
+    assert fix_of(out) == "uv python install '>=3.99'"
+    pyproject.write_text(pyproject.read_text().replace('">=3.99"', '">=3.13"'))
+    check, python, run, out = verdicts(cli, uv_project)
+    assert (check, python, run) == (1, 1, 1) and "out of date" not in out
+    assert fix_of(out) == "uv python pin 3.13"
+    for _ in range(3):  # the pin, then whatever uv.lock and the env need
+        follow_fix(fix_of(out), uv_project)
+        check, python, run, out = verdicts(cli, uv_project)
+        if check == 0:
+            break
+    assert (check, python, run) == (0, 0, 0), out
+    assert run_prefix(uv_project) == str(uv_project / ".venv")
+
+
 def test_run_in_a_subdirectory_of_a_uv_project_uses_its_env(uv_project: Path) -> None:
     """Item 2: from uvproj/src/pkg/ pitstop finds the uv project (not pitstop's own venv)."""
     inner = uv_project / "src" / "pkg"
@@ -140,7 +210,7 @@ def test_uv_project_environment_is_honoured(
 
     monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", "build/env")
     check, python, run, out = verdicts(cli, uv_project)
-    assert (check, python, run) == (1, 1, 1) and "not created yet (build/env)" in out
+    assert (check, python, run) == (1, 1, 1) and "not created yet  (build/env)" in out
     sh([find_uv(), *fix_of(out).split()[1:], "-q", "--python", pyenv_python("3.12")], cwd=uv_project)
     code, data = contract(cli, uv_project / "src" if (uv_project / "src").is_dir() else uv_project)
     assert code == 0 and data["kind"] == "uv" and data["prefix"] == str(uv_project / "build" / "env")
