@@ -161,3 +161,25 @@ def test_an_archive_entry_is_checked_against_the_version_installed(
     forge(root / "pylock.toml", lambda body: _ALPHA_1.sub(f"\n{archive}\n", body))
     code, err = strict_setup(cli, root, monkeypatch)
     assert_refused(code, err, root, "it installs alpha 2.0, which does not satisfy the requirement 'alpha<2'")
+
+
+def test_a_weak_hash_alone_does_not_pin_a_file(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The genuine wheel's real md5 in place of its sha256: valid PEP 751, and uv installs
+    it, but md5 collisions are cheap to make: at least one of sha256/sha384/sha512."""
+    import hashlib
+
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    md5 = hashlib.md5(
+        (root.parent / "wheels" / "alpha-2.0-py3-none-any.whl").read_bytes(), usedforsecurity=False
+    ).hexdigest()
+    forge(root / "pylock.toml", alpha(alpha_wheel(hashes=f'{{ md5 = "{md5}" }}')))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(
+        code,
+        err,
+        root,
+        "package alpha 2.0: file 'alpha-2.0-py3-none-any.whl' has no sha256, sha384 or sha512",
+    )

@@ -315,6 +315,16 @@ _SHA = {"sha256": "ab" * 32}
         ({"no_index": True}, {"path": "wheels/a.whl", "hashes": {}}, False),
         ({"no_index": True}, {"path": "wheels/a.whl", "hashes": {"sha256": "zz\n-e /x"}}, False),
         ({"no_index": True}, {"path": "wheels/a.whl", "url": "https://x.invalid/a.whl"}, False),
+        # a weak hash alone does not pin a file; a strong one (of its full length) does
+        ({"no_index": True}, {"path": "wheels/a.whl", "hashes": {"md5": "ab" * 16}}, False),
+        ({"no_index": True}, {"path": "wheels/a.whl", "hashes": {"sha1": "ab" * 20}}, False),
+        ({"no_index": True}, {"path": "wheels/a.whl", "hashes": {"sha256": "ab" * 16}}, False),
+        (
+            {"no_index": True},
+            {"path": "wheels/a.whl", "hashes": {"md5": "ab" * 16, "sha384": "ab" * 48}},
+            True,
+        ),
+        ({"no_index": True}, {"path": "wheels/a.whl", "hashes": {"sha512": "ab" * 64}}, True),
     ],
 )
 def test_sources(tmp_path: Path, settings: dict[str, object], entry: dict[str, object], ok: bool) -> None:

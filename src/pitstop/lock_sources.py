@@ -1,10 +1,11 @@
 """Where a lock's files may come from (the source rules of lock verification).
 
-Every file is hash-pinned, every source is a configured index or find-links location (a URL
-under it: same scheme, host and port, path below at a ``/``) or a path inside the project or
-a local find-links directory, a direct-URL requirement allows exactly the file it names, and
-a ``directory`` entry is only the project itself with ``install-project``. The trusted places
-come from the config (:class:`Trusted`), never from the lock itself.
+Every file is hash-pinned (sha256, sha384 or sha512), every source is a configured index or
+find-links location (a URL under it: same scheme, host and port, path below at a ``/``) or a
+path inside the project or a local find-links directory, a direct-URL requirement allows
+exactly the file it names, and a ``directory`` entry is only the project itself with
+``install-project``. The trusted places come from the config (:class:`Trusted`), never from
+the lock itself.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pitstop.errors import NotReadyError
 _HASH_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 _HASH_VALUE = re.compile(r"[0-9a-fA-F]{32,256}")
 _FILE_KEYS = ("archive", "sdist", "wheels")
+#: The hashes that pin a file (hex digits each): md5 or sha1 alone can be forged.
+_STRONG = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 
 class Trusted(NamedTuple):
@@ -187,6 +190,8 @@ def _check_file(entry: object, *, label: str, lock: Path, trust: Trusted, direct
             or not _HASH_VALUE.fullmatch(digest)
         ):
             raise fail(lock, f"{label}: file {shown!r} has a malformed hash")
+    if not any(len(str(hashes.get(algo, ""))) == size for algo, size in _STRONG.items()):
+        raise fail(lock, f"{label}: file {shown!r} has no sha256, sha384 or sha512 hash")
     url, path = entry.get("url"), entry.get("path")
     if (url is None) != (path is None) and _is_direct(entry, direct, lock=lock):
         return
