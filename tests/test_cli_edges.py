@@ -221,3 +221,46 @@ def test_run_of_a_file_that_is_not_executable(make_project: ProjectFactory, cli:
         last_line(err)
         == "fix: chmod +x ./tool.sh, or run it through its interpreter (pitstop run -- python ./tool.sh)"
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("check",),
+        ("check", "--json"),
+        ("python",),
+        ("python", "--json"),
+        ("run", "--", "python", "-c", "pass"),
+        ("setup",),
+        ("lock", "--check"),
+        ("lock",),
+        ("detect",),
+        ("clean",),
+    ],
+)
+def test_a_deleted_working_directory_is_a_config_error(
+    make_project: ProjectFactory, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    """A launcher left in a directory a deploy removed: exit 2 with the fix, from every
+    command and in the launcher's --json form, never exit 3 ("build failed") or 4."""
+    import os
+    import subprocess
+
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    gone = root / "release"
+    gone.mkdir()
+    code = f"import os, runpy, sys\nos.chdir({str(gone)!r})\nos.rmdir({str(gone)!r})\n"
+    code += f"sys.argv = ['pitstop', *{list(argv)!r}]\nrunpy.run_module('pitstop', run_name='__main__')\n"
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CI": ""},
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "the working directory no longer exists" in proc.stderr
+    assert last_line(proc.stderr) == "fix: cd into an existing directory, then run the command again"
+    if argv == ("python", "--json"):  # the launcher contract answers in its own form
+        assert json.loads(proc.stdout)["error"]["exit"] == 2
+    assert not store(root).exists()

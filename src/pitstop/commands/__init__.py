@@ -53,6 +53,18 @@ def reporter_for(opts: Options) -> Reporter:
     return Reporter(opts.verbosity)
 
 
+def working_directory() -> Path:
+    """The working directory; one that was deleted (a release directory a deploy removed
+    under a long-running launcher) is a config error (exit 2), not a failed build."""
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        raise ConfigError(
+            "the working directory no longer exists (it was deleted or replaced)",
+            fix="cd into an existing directory, then run the command again",
+        ) from None
+
+
 def context(opts: Options, *, allow_auto: bool = False, read_only: bool = False) -> Session:
     """Load the project named by ``--project`` (or found upwards) into a Session (the policy
     from ``--strict``/``--no-strict`` where the command has them).
@@ -61,6 +73,7 @@ def context(opts: Options, *, allow_auto: bool = False, read_only: bool = False)
     auto-detected env rooted at the nearest directory upwards holding an adopted kind's
     marker (``uv.lock``, ``.venv``, ...), else at the working directory (or ``--project``).
     """
+    working_directory()  # every later relative path and message assumes one
     try:
         project = load_project(opts.project)
     except NoConfigError:

@@ -14,10 +14,12 @@ from pitstop.errors import READY, ConfigError, PitstopError
 def run(args: argparse.Namespace) -> int:
     """Print the detected kind, the file that decided it and the Python command."""
     from pitstop import config
+    from pitstop.commands import working_directory
     from pitstop.kinds import registry
     from pitstop.kinds.detect import detect
     from pitstop.session import load_project, runtimes_for
 
+    working_directory()
     directory = Path(args.dir)
     if not directory.is_dir():
         raise ConfigError(f"{args.dir}: no such directory", fix="pass an existing directory")

@@ -38,10 +38,11 @@ def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pitstop import lockfile
-    from pitstop.commands import Options, reporter_for, selected_envs
+    from pitstop.commands import Options, reporter_for, selected_envs, working_directory
     from pitstop.inputs import collect
     from pitstop.session import load_project
 
+    working_directory()
     project = load_project(Path(args.project) if args.project else None)
     opts = Options.of(args)
     reporter = reporter_for(opts)
