@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY
+from tests.helpers import PY, store
 from tests.test_lockverify import assert_refused, forge, sha256, strict_setup
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -183,3 +183,49 @@ def test_a_weak_hash_alone_does_not_pin_a_file(
         root,
         "package alpha 2.0: file 'alpha-2.0-py3-none-any.whl' has no sha256, sha384 or sha512",
     )
+
+
+def _with_markers(alpha_marker: str) -> Callable[[str], str]:
+    """Give alpha ``alpha_marker`` and add a gamma entry only the ``dev`` group installs."""
+
+    def edit(body: str) -> str:
+        head = 'name = "alpha"\nversion = "2.0"\n'
+        assert head in body
+        body = body.replace(head, f"{head}marker = {alpha_marker}\n")
+        gamma = (
+            '\n[[packages]]\nname = "gamma"\nversion = "1.0"\nmarker = "\'dev\' in dependency_groups"\n'
+            'wheels = [\n    { name = "gamma-1.0-py3-none-any.whl", path = "../wheels/gamma-1.0-py3-none-any.whl", '
+            'hashes = { sha256 = "' + "ab" * 32 + '" } },\n]\n'
+        )
+        return body.replace("\n[tool.pitstop]", gamma + "\n[tool.pitstop]")
+
+    return edit
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_lock_markers_on_extras_and_dependency_groups(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, strict: bool
+) -> None:
+    """PEP 751 markers may test ``extras`` and ``dependency_groups`` (they crashed the
+    selection: exit 4). Both are the empty sets pitstop installs with, as uv does: alpha's
+    marker holds, gamma's (``'dev' in dependency_groups``) does not and gamma is left out."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    forge(root / "pylock.toml", _with_markers("\"'x' not in extras and 'dev' not in dependency_groups\""))
+    if strict:
+        monkeypatch.setenv("CI", "true")
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    site = next((store(root) / "venv").glob("lib/python*/site-packages"))
+    assert sorted(p.name for p in site.glob("*.dist-info")) == ["alpha-2.0.dist-info", "beta-1.0.dist-info"]
+
+
+def test_a_lock_marker_that_cannot_be_evaluated_is_refused(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``extra`` is a metadata marker, not a lock one: exit 1 naming the entry, not a crash."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    forge(root / "pylock.toml", _with_markers("\"extra == 'x'\""))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, "package alpha 2.0: its marker \"extra == 'x'\" cannot be evaluated")

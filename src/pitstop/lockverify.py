@@ -324,8 +324,10 @@ def _project_name(project: ProjectConfig) -> str | None:
 
 
 def select(lock: LockFile, interp: Interpreter) -> dict[str, str | None]:
-    """The packages (name -> version) the lock installs for ``interp``."""
-    from packaging.markers import Marker
+    """The packages (name -> version) the lock installs for ``interp``. A package's
+    ``marker`` is evaluated as PEP 751 says, in the lock-file context: ``extras`` and
+    ``dependency_groups`` are the sets installed, both empty (pitstop installs no lock
+    extras or groups); one that cannot be evaluated fails verification (exit 1)."""
     from packaging.specifiers import SpecifierSet
     from packaging.utils import canonicalize_name
 
@@ -340,7 +342,7 @@ def select(lock: LockFile, interp: Interpreter) -> dict[str, str | None]:
     chosen: dict[str, str | None] = {}
     for package in lock.packages:
         marker = package.get("marker")
-        if marker and environment and not Marker(str(marker)).evaluate(environment):
+        if marker and environment and not applies(str(marker), environment, lock=lock.path, package=package):
             continue
         pkg_requires = package.get("requires-python")
         if pkg_requires and not SpecifierSet(str(pkg_requires)).contains(version, prereleases=True):
@@ -348,3 +350,24 @@ def select(lock: LockFile, interp: Interpreter) -> dict[str, str | None]:
         raw_version = package.get("version")
         chosen[canonicalize_name(str(package["name"]))] = str(raw_version) if raw_version else None
     return chosen
+
+
+def applies(marker: str, environment: Mapping[str, str], *, lock: Path, package: Mapping[str, Any]) -> bool:
+    """Does the lock entry ``package``'s ``marker`` hold in ``environment`` (a target's marker
+    values)? Evaluated in packaging's lock-file context with no extras and no dependency
+    groups; a marker that cannot be evaluated there is exit 1 naming the entry."""
+    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+
+    context: dict[str, str | frozenset[str]] = {
+        **environment,
+        "extras": frozenset(),
+        "dependency_groups": frozenset(),
+    }
+    try:
+        return Marker(marker).evaluate(context, context="lock_file")
+    except UndefinedEnvironmentName as exc:
+        why = f"{exc} is not a marker variable of a lock"
+    except (InvalidMarker, UndefinedComparison, TypeError, ValueError) as exc:
+        why = str(exc)
+    label = f"package {package.get('name')} {package.get('version') or ''}".rstrip()
+    raise fail(lock, f"{label}: its marker {marker!r} cannot be evaluated: {why}")
