@@ -158,3 +158,33 @@ def test_a_marker_from_a_newer_pitstop_is_not_trusted(make_project: ProjectFacto
     code, _, err = cli("setup", cwd=root)
     assert code == 0, err
     assert json.loads(marker.read_text())["schema"] != 999
+
+
+def test_a_changed_python_version_file_makes_the_env_stale(make_project: ProjectFactory, cli: Cli) -> None:
+    """``.python-version`` is the interpreter request (SPEC §2): an env built with 3.13 is not
+    ready once it says 3.12, though 3.13 still satisfies the lock's requires-python; dev mode
+    rebuilds with 3.12, as ``uv sync`` recreates the venv."""
+    other = "3.12" if PY != "3.12" else "3.11"
+    pyenv_python(other)  # skips where it is not installed
+    root = make_project('requirements = ["beta"]\n', project='requires-python = ">=3.10"\n')
+    (root / ".python-version").write_text(f"{PY}\n")
+    assert cli("setup", cwd=root)[0] == 0
+    (root / ".python-version").write_text(f"{other}\n")
+    code, out, err = cli("check", "--strict", cwd=root)
+    assert code == 1, out + err
+    assert f"does not satisfy python = '{other}' (.python-version)" in out + err
+    code, _, err = cli("setup", cwd=root)
+    assert code == 0, err
+    assert f"does not satisfy python = '{other}'" in err
+    assert (
+        cli(
+            "run",
+            "--",
+            "python",
+            "-c",
+            f"import sys; assert '%d.%d' % sys.version_info[:2] == {other!r}",
+            cwd=root,
+        )[0]
+        == 0
+    )
+    assert cli("check", cwd=root)[0] == 0

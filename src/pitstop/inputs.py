@@ -41,6 +41,9 @@ class Inputs(NamedTuple):
     files: tuple[str, ...] = ()
     python_source: str = "python"
     interpreter_request: str = ""
+    #: Where :attr:`interpreter_request` came from (``python``, ``.python-version``,
+    #: ``requires-python``); empty for the fallback, the interpreter running pitstop.
+    interpreter_source: str = ""
 
     @property
     def request(self) -> PythonRequest:
@@ -92,14 +95,19 @@ def lock_python(project: Project, env: EnvSpec) -> tuple[str, str]:
 def python_request(project: Project, env: EnvSpec) -> str:
     """The env's interpreter request: the setting, else .python-version, requires-python,
     else the interpreter running pitstop (SPEC §2)."""
+    return python_request_source(project, env)[0]
+
+
+def python_request_source(project: Project, env: EnvSpec) -> tuple[str, str]:
+    """:func:`python_request` and its source (``""``: the interpreter running pitstop)."""
     if env.settings.python:
-        return env.settings.python
+        return env.settings.python, "python"
     if project.python_version_file:
-        return project.python_version_file
+        return project.python_version_file, ".python-version"
     requires = (project.pyproject.get("project") or {}).get("requires-python")
     if isinstance(requires, str) and requires.strip():
-        return requires
-    return running_version()
+        return requires, "requires-python"
+    return running_version(), ""
 
 
 def collect(project: Project, env: EnvSpec) -> Inputs:
@@ -169,7 +177,7 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
             reqs.append(req)
     python, python_source = lock_python(project, env)
     parse_request(python, where=f"{where} python")
-    interpreter = python_request(project, env)
+    interpreter, interpreter_source = python_request_source(project, env)
     if interpreter != python:
         parse_request(interpreter, where=f"{where} python")
     settings = env.settings
@@ -213,4 +221,5 @@ def collect(project: Project, env: EnvSpec) -> Inputs:
         files=tuple(str(p) for p in read),
         python_source=python_source,
         interpreter_request=interpreter,
+        interpreter_source=interpreter_source,
     )
