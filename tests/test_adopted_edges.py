@@ -316,7 +316,7 @@ def test_poetry_env_compared_with_the_lock_as_poetry_install_would(
     assert fix == "poetry install"
     (root / "poetry.lock").write_text("[[package]\nname = ", encoding="utf-8")
     line, fix = failed(cli, root)
-    assert "poetry.lock" in line and fix == "poetry lock"
+    assert "poetry.lock is damaged" in line and fix == "rm poetry.lock && poetry lock"
 
 
 def test_a_313_gil_build_where_313t_is_asked_for(tmp_path: Path, cli: Cli) -> None:

@@ -497,3 +497,37 @@ def test_poetry_readiness_follows_the_lock(
     code, out, _ = cli("check", cwd=root)
     assert code == 0, out
     assert cli("run", "--", "python", "-c", "import gamma", cwd=root)[0] == 0
+
+
+@pytest.mark.index
+@pytest.mark.parametrize("damage", ["", "garbage = [\n"])
+def test_a_damaged_poetry_lock_gets_a_fix_poetry_accepts(
+    tmp_path: Path, cli: Cli, poetry_bin: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """An empty or unparseable poetry.lock: ``poetry lock`` alone refuses it ("does not have a
+    metadata entry"), so the fix removes it first; followed as printed, it makes the env ready."""
+    import shlex
+
+    root = write(
+        tmp_path / "poetryapp",
+        '[project]\nname = "poetryapp"\nversion = "0.1"\nrequires-python = ">=3.10"\ndependencies = []\n'
+        "[tool.poetry]\npackage-mode = false\n",
+    )
+    monkeypatch.setenv("POETRY_VIRTUALENVS_IN_PROJECT", "true")
+    monkeypatch.setenv(
+        "PATH", f"{poetry_bin}{os.pathsep}{Path(pyenv_python('3.12')).parent}{os.pathsep}/usr/bin:/bin"
+    )
+    subprocess.run(
+        [poetry_bin / "poetry", "install", "--no-interaction"], cwd=root, check=True, capture_output=True
+    )
+    assert cli("check", cwd=root)[0] == 0
+    (root / "poetry.lock").write_text(damage)
+    code, out, _ = cli("check", cwd=root)
+    assert code == 1 and "poetry.lock is damaged" in out, out
+    assert cli("python", "--json", cwd=root)[0] == cli("run", "--", "python", "-c", "pass", cwd=root)[0] == 1
+    fix = out.split("fix: ", 1)[1].split("\n")[0].strip()
+    assert fix == "rm poetry.lock && poetry lock"
+    for part in fix.split(" && "):
+        subprocess.run(shlex.split(part), cwd=root, check=True, capture_output=True)
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0, out

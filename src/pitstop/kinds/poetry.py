@@ -10,12 +10,22 @@ markers true for the env's Python) at the locked version, and, when poetry is in
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pitstop.errors import PitstopError
-from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error, relative
+from pitstop.kinds.base import (
+    KindContext,
+    PythonCommand,
+    Report,
+    ValidatedKind,
+    describe,
+    error,
+    relative,
+    restore_fix,
+)
 from pitstop.kinds.venv import venv_python
 
 
@@ -144,9 +154,22 @@ class PoetryKind(ValidatedKind):
 
         directory = ctx.project_dir()
         shown = relative(ctx, directory)
-        flag = "" if shown == "." else f" --directory {shown}"
+        flag = "" if shown == "." else f" --directory {shlex.quote(shown)}"
         if not (directory / "poetry.lock").is_file():
             return error(ctx, f"no poetry.lock in {shown}", f"poetry lock{flag}", location=shown)
+        try:
+            lock = _toml.load(directory / "poetry.lock")
+        except PitstopError as exc:
+            lock = {"error": exc.message}
+        if not isinstance(lock.get("metadata"), Mapping):  # poetry refuses to re-lock over it
+            said = str(lock.get("error") or "it has no [metadata] table")
+            said = said.removeprefix(f"{directory / 'poetry.lock'}: ")
+            return error(
+                ctx,
+                f"poetry.lock is damaged: {said[:200]}",
+                restore_fix(ctx, directory / "poetry.lock", f"poetry lock{flag}"),
+                location=shown,
+            )
         poetry = ctx.which("poetry")
         warnings: tuple[str, ...] = ()
         if poetry is not None:
@@ -171,12 +194,11 @@ class PoetryKind(ValidatedKind):
             warnings = ("poetry is not installed: poetry.lock was not checked against pyproject.toml",)
         where = relative(ctx, env_dir)
         try:
-            lock = _toml.load(directory / "poetry.lock")
             pyproject = (
                 _toml.load(directory / "pyproject.toml") if (directory / "pyproject.toml").is_file() else {}
             )
         except PitstopError as exc:
-            return error(ctx, exc.message, f"poetry lock{flag}", location=where)
+            return error(ctx, exc.message, exc.fix or "correct pyproject.toml", location=where)
         python = venv_python(env_dir)
         command = PythonCommand(
             argv=(str(python),),

@@ -13,7 +13,16 @@ import shlex
 from pathlib import Path
 
 from pitstop.errors import PitstopError
-from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error, relative
+from pitstop.kinds.base import (
+    KindContext,
+    PythonCommand,
+    Report,
+    ValidatedKind,
+    describe,
+    error,
+    relative,
+    restore_fix,
+)
 from pitstop.kinds.venv import venv_python
 
 
@@ -133,10 +142,8 @@ class UvKind(ValidatedKind):
                 said += ": " + lines[rest].removeprefix("cause:").strip()
         message = f"uv cannot check the env: {said[:300]}"
         if "Failed to parse `uv.lock`" in said:
-            lock = shlex.quote(relative(ctx, directory / "uv.lock"))
-            if _tracked(ctx, directory / "uv.lock"):
-                return f"uv.lock is damaged ({said[:300]})", f"git checkout -- {lock}"
-            return f"uv.lock is damaged ({said[:300]})", f"rm {lock} && uv lock{flag}"
+            fix = restore_fix(ctx, directory / "uv.lock", f"uv lock{flag}")
+            return f"uv.lock is damaged ({said[:300]})", fix
         missing = re.search(r"No interpreter found for Python (.+?) in ", said)
         if missing:
             return message, f"uv python install {shlex.quote(missing.group(1))}"
@@ -152,26 +159,6 @@ class UvKind(ValidatedKind):
             )
         whole = "  (uv's whole error; fix what it names, then run it again)"
         return message, f"uv sync --locked --check{flag}{whole}"
-
-
-def _tracked(ctx: KindContext, path: Path) -> bool:
-    """``path`` is a file git tracks (so ``git checkout`` restores it)."""
-    from pitstop.process import run, scrubbed_env
-
-    git = ctx.which("git")
-    if git is None:
-        return False
-    try:
-        proc = run(
-            [git, "ls-files", "--error-unmatch", "--", path.name],
-            env=scrubbed_env(ctx.environ),
-            cwd=path.parent,
-            check=False,
-            timeout=30,
-        )
-    except PitstopError:
-        return False
-    return proc.returncode == 0
 
 
 def _installed_match(ctx: KindContext, spec: str) -> str | None:
