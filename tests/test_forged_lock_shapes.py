@@ -229,3 +229,45 @@ def test_a_lock_marker_that_cannot_be_evaluated_is_refused(
     forge(root / "pylock.toml", _with_markers("\"extra == 'x'\""))
     code, err = strict_setup(cli, root, monkeypatch)
     assert_refused(code, err, root, "package alpha 2.0: its marker \"extra == 'x'\" cannot be evaluated")
+
+
+def _second_alpha(root: Path, marker: str) -> Callable[[str], str]:
+    """Add a second alpha entry (1.0, its genuine wheel and hash) under ``marker``."""
+    wheel = root.parent / "wheels" / "alpha-1.0-py3-none-any.whl"
+
+    def edit(body: str) -> str:
+        lines = body.split("\n")
+        at = lines.index('name = "alpha"')
+        block = "\n".join(lines[at - 1 : lines.index("]", at) + 1])
+        second = re.sub(
+            r'sha256 = "[0-9a-f]{64}"', f'sha256 = "{sha256(wheel)}"', block.replace("2.0", "1.0")
+        )
+        second = second.replace('version = "1.0"', f'version = "1.0"\nmarker = {marker}')
+        return body.replace(block, block + "\n\n" + second)
+
+    return edit
+
+
+def test_two_entries_of_one_package_for_the_same_target_are_refused(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both alpha entries apply here: PEP 751 says an installer must refuse the ambiguity;
+    pitstop does, before anything is installed (uv's own refusal was exit 3, fix setup)."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    forge(root / "pylock.toml", _second_alpha(root, "\"python_version >= '3'\""))
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert_refused(code, err, root, "package alpha: two entries apply to CPython")
+
+
+def test_entries_of_one_package_for_other_targets_pass(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The control: a second entry whose marker does not hold here is not an ambiguity."""
+    root = make_project('requirements = ["beta"]\n', python=PY)
+    assert cli("lock", cwd=root)[0] == 0
+    forge(root / "pylock.toml", _second_alpha(root, "\"sys_platform == 'win32'\""))
+    text = (root / "pylock.toml").read_text()
+    assert text.count('name = "alpha"') == 2 and "alpha-1.0-py3-none-any.whl" in text
+    code, err = strict_setup(cli, root, monkeypatch)
+    assert code == 0, err

@@ -327,7 +327,8 @@ def select(lock: LockFile, interp: Interpreter) -> dict[str, str | None]:
     """The packages (name -> version) the lock installs for ``interp``. A package's
     ``marker`` is evaluated as PEP 751 says, in the lock-file context: ``extras`` and
     ``dependency_groups`` are the sets installed, both empty (pitstop installs no lock
-    extras or groups); one that cannot be evaluated fails verification (exit 1)."""
+    extras or groups); one that cannot be evaluated fails verification (exit 1), and so do
+    two entries of one name that both apply."""
     from packaging.specifiers import SpecifierSet
     from packaging.utils import canonicalize_name
 
@@ -348,7 +349,15 @@ def select(lock: LockFile, interp: Interpreter) -> dict[str, str | None]:
         if pkg_requires and not SpecifierSet(str(pkg_requires)).contains(version, prereleases=True):
             continue
         raw_version = package.get("version")
-        chosen[canonicalize_name(str(package["name"]))] = str(raw_version) if raw_version else None
+        name = canonicalize_name(str(package["name"]))
+        if name in chosen:
+            # PEP 751: an installer MUST refuse such an ambiguity; refused here, before uv
+            raise fail(
+                lock.path,
+                f"package {name}: two entries apply to {interp.identity.label} "
+                f"({chosen[name] or 'no version'} and {raw_version or 'no version'})",
+            )
+        chosen[name] = str(raw_version) if raw_version else None
     return chosen
 
 
