@@ -115,6 +115,12 @@ def test_strict_refuses_a_rolled_back_env_that_differs_from_the_lock(
     assert cli("rollback", cwd=root)[0] == 0
     code, out, _ = cli("check", cwd=root)
     assert code == 0 and "rolled back to generation 0" in out  # dev: held, with a warning
+    for flag in ("--strict", "--json"):  # the flag decides as CI=true does; --json says so
+        code, out, _ = cli("check", "--strict", *([flag] if flag == "--json" else []), cwd=root)
+        assert code == 1, out
+        if flag == "--json":
+            assert json.loads(out)["policy"] == {"strict": True, "reason": "--strict"}
+            assert json.loads(out)["ready"] is False
     monkeypatch.setenv("CI", "true")
     code, out, _ = cli("check", cwd=root)
     assert code == 1 and "lock changed" in out and "pitstop setup" in out

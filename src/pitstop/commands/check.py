@@ -30,7 +30,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.env and not args.all:
         envs = list(ctx.project.envs.values())  # check shows every configured env by default
     # A config error is exit 2 for every command (SPEC §3), not an env's error report.
-    reports = [registry.validate(ctx.project, env, runtimes=ctx.runtimes, raise_config=True) for env in envs]
+    reports = [
+        registry.validate(
+            ctx.project, env, runtimes=ctx.runtimes, raise_config=True, strict=ctx.policy.strict
+        )
+        for env in envs
+    ]
     if args.skip_unavailable:
         reports = [skip_unavailable(r) for r in reports]
     ok = all(r.status != "error" for r in reports)

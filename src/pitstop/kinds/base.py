@@ -126,6 +126,8 @@ class KindContext(NamedTuple):
     spec: EnvSpec
     runtimes: Runtimes
     environ: Mapping[str, str]
+    #: The command's policy when it decided one (``check --strict``); None: the project's.
+    strict: bool | None = None
 
     def which(self, name: str) -> str | None:
         """``name`` on this context's PATH."""

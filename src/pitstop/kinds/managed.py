@@ -71,6 +71,8 @@ def _strict(ctx: KindContext) -> bool:
     from pitstop.errors import ConfigError
     from pitstop.policy import for_project
 
+    if ctx.strict is not None:  # the command decided (check --strict / --no-strict)
+        return ctx.strict
     try:
         policy = for_project(ctx.project)
     except ConfigError:

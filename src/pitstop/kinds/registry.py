@@ -100,11 +100,17 @@ def effective(project: Project, spec: EnvSpec) -> EnvSpec:
 
 
 def context(
-    project: Project, spec: EnvSpec, runtimes: Runtimes, environ: Mapping[str, str] | None = None
+    project: Project,
+    spec: EnvSpec,
+    runtimes: Runtimes,
+    environ: Mapping[str, str] | None = None,
+    *,
+    strict: bool | None = None,
 ) -> KindContext:
-    """A KindContext for ``spec`` (``auto`` already resolved)."""
+    """A KindContext for ``spec`` (``auto`` already resolved); ``strict``: the command's
+    policy (``--strict``), None for the project's."""
     return KindContext(
-        project, effective(project, spec), runtimes, os.environ if environ is None else environ
+        project, effective(project, spec), runtimes, os.environ if environ is None else environ, strict
     )
 
 
@@ -129,16 +135,18 @@ def validate(
     runtimes: Runtimes,
     raise_config: bool = False,
     remember: bool = False,
+    strict: bool | None = None,
 ) -> Report:
     """Validate ``spec``; a kind that raises is turned into an error Report (a config or
     plugin error is raised instead with ``raise_config``, for its exit code 2). A ready
     local env's verdict is reused while nothing that decided it changed (kinds/cache.py);
-    ``remember`` stores a new one (python and run do; check never writes)."""
+    ``remember`` stores a new one (python and run do; check never writes). ``strict``:
+    the command's policy (``check --strict``), None for the project's."""
     from pitstop.kinds import cache
 
     kind = spec.kind
     try:
-        ctx = context(project, spec, runtimes)
+        ctx = context(project, spec, runtimes, strict=strict)
         kind = ctx.spec.kind
         if spec.kind != "managed":
             cached = cache.lookup(ctx)
