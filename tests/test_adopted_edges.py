@@ -203,6 +203,52 @@ def test_pyenv_system_without_a_system_python(
     assert "no system python3 found on PATH" in line and fix == "install python3"
 
 
+@pytest.mark.parametrize("python", [">=3.12", "-x", "3.12 3.11", "../3.12", "cpython@3.12"])
+def test_pyenv_python_that_is_not_a_version_name_is_a_config_error(
+    tmp_path: Path, cli: Cli, python: str
+) -> None:
+    """A pyenv env's python is a pyenv version name: a specifier was once printed as the fix
+    `pyenv install >=3.12` (a shell redirection); now check, python and run refuse it (exit 2)."""
+    pyenv_python("3.12")
+    root = write(tmp_path / "a", f'[tool.pitstop.envs.p]\nkind = "pyenv"\npython = "{python}"\n')
+    before = listing(root)
+    for argv in (["check"], ["python", "--json"], ["run", "--", "python", "-c", "pass"]):
+        code, out, err = cli(*argv[:1], "-e", "p", *argv[1:], cwd=root)
+        assert code == 2, (argv, out, err)
+        text = out + err
+        assert "is not a pyenv version name" in text and "use kind = " in text
+    assert listing(root) == before
+
+
+def test_pyenv_ignores_an_inherited_range_and_its_fixes_are_shell_safe(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A top-level python = ">=3.11" (the managed envs' range) is not a pyenv version: a pyenv
+    env that does not set its own falls back to .python-version, as uv, venv and poetry envs
+    ignore an inherited python. PYENV_VERSION holding a range is refused, never echoed to a fix."""
+    python = pyenv_python("3.12")
+    root = write(tmp_path / "a", 'python = ">=3.11"\n[envs.p]\nkind = "pyenv"\n', name="pitstop.toml")
+    (root / ".python-version").write_text("3.12\n", encoding="utf-8")
+    code, out, err = cli("python", "-e", "p", cwd=root)
+    assert code == 0, err
+    assert os.path.realpath(out.strip()) == os.path.realpath(python)
+    monkeypatch.setenv("PYENV_VERSION", "3.12:>=3")
+    code, out, err = cli("check", "-e", "p", cwd=root)
+    assert code == 2 and "PYENV_VERSION: '>=3' is not a pyenv version name" in err
+
+
+def test_pyenv_python_system_in_the_table_is_the_system_interpreter(tmp_path: Path, cli: Cli) -> None:
+    """python = "system" in a pyenv table means what "system" in .python-version means."""
+    root = write(tmp_path / "a", '[tool.pitstop.envs.p]\nkind = "pyenv"\npython = "system"\n')
+    (root / ".python-version").write_text("system\n", encoding="utf-8")
+    by_file = write(tmp_path / "b", '[tool.pitstop.envs.p]\nkind = "pyenv"\n')
+    (by_file / ".python-version").write_text("system\n", encoding="utf-8")
+    code, out, err = cli("python", "-e", "p", cwd=root)
+    assert code == 0, err
+    assert out == cli("python", "-e", "p", cwd=by_file)[1]
+    assert "shims" not in out and os.path.isabs(out.strip())
+
+
 # -- system ------------------------------------------------------------------------------------------
 def test_system_python_path_that_does_not_exist(tmp_path: Path, cli: Cli) -> None:
     missing = tmp_path / "nowhere" / "python3"

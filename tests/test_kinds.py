@@ -124,6 +124,9 @@ def test_pyenv_version_not_installed_lists_installed(tmp_path: Path, cli: Cli) -
     code, out, _ = cli("check", "-e", "old", cwd=root)
     assert code == 1 and "pyenv version 3.4 (from python in [tool.pitstop.envs.old]) is not installed" in out
     assert "3.12." in out and "fix: pyenv install 3.4" in out
+    listed = out.split("(installed: ", 1)[1].split(")", 1)[0].split(", ")
+    numbers = [[int(p) for p in v.split(".")] for v in listed if v.replace(".", "").isdigit()]
+    assert len(numbers) > 1 and numbers == sorted(numbers)  # by version: 3.9 before 3.10
 
 
 def test_end_of_life_python_is_a_warning(tmp_path: Path, cli: Cli) -> None:

@@ -119,7 +119,15 @@ def _settings(
         if expected is list:
             value = tuple(value)
         values[key.replace("-", "_")] = value
-    if "python" in values and (kind or "managed") in PYTHON_REQUEST_KINDS:
+    if "python" in values and kind == "pyenv":
+        from pitstop.discovery import PYENV_NAME_FIX, is_pyenv_name
+
+        if not is_pyenv_name(values["python"]):
+            raise ConfigError(
+                f"{where.key('python', env)}: {values['python']!r} is not a pyenv version name",
+                fix=PYENV_NAME_FIX,
+            )
+    elif "python" in values and (kind or "managed") in PYTHON_REQUEST_KINDS:
         from pitstop.python_request import parse_request
 
         parse_request(values["python"], where=where.key("python", env))

@@ -157,12 +157,23 @@ def read_python_version(path: str) -> tuple[str, ...] | None:
         if not words:
             continue
         word = words[0][:1024]
-        if word.startswith("#") or word == ".." or "/" in word:
-            continue
-        if not word.isascii() or not all(c.isalnum() or c in "._+-" for c in word):
+        if word.startswith("#") or not is_pyenv_name(word):
             continue  # not a version name (binary junk, control characters): never echoed
         versions.append(word)
     return tuple(versions)
+
+
+PYENV_NAME_FIX = (
+    'set python to a pyenv version name, as in .python-version ("3.12", "3.12.1", '
+    '"pypy3.10-7.3.12", "system"); for a version range use kind = "system"'
+)
+
+
+def is_pyenv_name(word: str) -> bool:
+    """Whether ``word`` is a pyenv version name (a directory of ``$PYENV_ROOT/versions``, or
+    ``system``): ASCII letters, digits and ``._+-``, starting with a letter or digit. A
+    specifier (``>=3.12``) or a path is not one, and nothing in one needs shell quoting."""
+    return word.isascii() and word[:1].isalnum() and all(c.isalnum() or c in "._+-" for c in word)
 
 
 def python_version_request(root: str) -> str | None:

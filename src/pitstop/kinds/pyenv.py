@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 
-from pitstop.errors import NotReadyError
+from pitstop.errors import ConfigError, NotReadyError
 from pitstop.kinds.base import KindContext, PythonCommand, Report, ValidatedKind, describe, error
 
 
@@ -26,12 +27,24 @@ class PyenvKind(ValidatedKind):
 
     def versions(self, ctx: KindContext) -> tuple[tuple[str, ...], str]:
         """(versions, where they were set)."""
-        from pitstop.discovery import read_python_version
+        from pitstop.discovery import PYENV_NAME_FIX, is_pyenv_name, read_python_version
 
         if ctx.spec.settings.python:
-            return (ctx.spec.settings.python,), f"python in {ctx.spec.table}"
+            name = ctx.spec.settings.python
+            if not is_pyenv_name(name):  # inherited (a table's own is refused when parsed)
+                raise ConfigError(
+                    f"{ctx.spec.table}: python: {name!r} is not a pyenv version name", fix=PYENV_NAME_FIX
+                )
+            return (name,), f"python in {ctx.spec.table}"
         if ctx.environ.get("PYENV_VERSION"):
-            return tuple(ctx.environ["PYENV_VERSION"].replace(":", " ").split()), "PYENV_VERSION"
+            names = tuple(ctx.environ["PYENV_VERSION"].replace(":", " ").split())
+            bad = [n for n in names if not is_pyenv_name(n)]
+            if bad:
+                raise ConfigError(
+                    f"PYENV_VERSION: {bad[0][:100]!r} is not a pyenv version name",
+                    fix="export PYENV_VERSION=3.12  (pyenv version names, separated by ':')",
+                )
+            return names, "PYENV_VERSION"
         found = read_python_version(str(ctx.project.root / ".python-version"))
         if found:
             return found, ".python-version"
@@ -84,8 +97,8 @@ class PyenvKind(ValidatedKind):
                 return error(
                     ctx, "no system python3 found on PATH (outside pyenv's shims)", "install python3"
                 )
-            listed = ", ".join(installed) or "none"
-            wanted = " ".join(v for v in missing if v != "system")
+            listed = ", ".join(sorted(installed, key=_key)) or "none"
+            wanted = " ".join(shlex.quote(v) for v in missing if v != "system")
             return error(
                 ctx,
                 f"pyenv version {', '.join(missing)} (from {source}) is not installed (installed: {listed})",
@@ -96,5 +109,5 @@ class PyenvKind(ValidatedKind):
             ctx,
             PythonCommand(argv=(path,), bin_dir=os.path.dirname(path), prefix=prefix),
             location=prefix,
-            fix=f"pyenv install --force {versions[0]}",
+            fix=f"pyenv install --force {shlex.quote(versions[0])}",
         )

@@ -67,7 +67,13 @@ def own_table(project: Project, spec: EnvSpec) -> Mapping[str, object]:
 def uninherited(project: Project, spec: EnvSpec) -> EnvSpec:
     """``spec`` without the settings its kind does not use (SPEC §6): docker's ``python`` is a
     command inside the container, taken only from its own table; uv, poetry, venv and conda
-    envs take no ``python`` at all; third-party kinds only their own table's."""
+    envs take no ``python`` at all; a pyenv env ignores an inherited one that is not a pyenv
+    version name; third-party kinds only their own table's."""
+    if spec.kind == "pyenv" and spec.settings.python and own_table(project, spec).get("python") is None:
+        from pitstop.discovery import is_pyenv_name
+
+        if not is_pyenv_name(spec.settings.python):  # a managed env's range: not a pyenv name
+            return spec._replace(settings=spec.settings._replace(python=None))
     if spec.kind in ("managed", "system", "pyenv", "auto"):
         return spec
     own = own_table(project, spec).get("python")
