@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -84,6 +85,58 @@ def test_venv_default_path_is_dot_venv_and_the_fix_names_a_real_python(
     )  # the fix works (pip aside)
     code, out, _ = cli("check", cwd=root)
     assert code == 0 and out.startswith("✅")
+
+
+@pytest.mark.parametrize("path_has", ["python3.12", "a-pyenv-shim", "nothing"])
+def test_venv_recreate_fix_names_the_venvs_own_version(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, path_has: str
+) -> None:
+    """A 3.12 venv whose base interpreter's directory is gone: the fix recreates it with 3.12
+    (pyvenv.cfg's version), not the newest Python found: ``python3.12`` when that name starts
+    a real 3.12; ``PYENV_VERSION=3.12.x python3.12`` when it is only a pyenv shim (a fake
+    shim script here: pitstop reads, never runs it) of another selected version; a real
+    3.12's path only when no name would work. Followed as printed, the venv is ready."""
+    py312 = pyenv_python("3.12")
+    py311 = pyenv_python("3.11")
+    link = tmp_path / "x" / "pylink"
+    link.parent.mkdir()
+    os.symlink(Path(py312).parent.parent, link)
+    root = write(tmp_path / "app", '[tool.pitstop]\nkind = "venv"\n')
+    subprocess.run(
+        [str(link / "bin" / "python3.12"), "-m", "venv", "--without-pip", str(root / ".venv")], check=True
+    )
+    link.unlink()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if path_has == "python3.12":
+        os.symlink(py312, bin_dir / "python3.12")
+    elif path_has == "a-pyenv-shim":
+        bin_dir = tmp_path / "pyenv" / "shims"
+        bin_dir.mkdir(parents=True)
+        shim = bin_dir / "python3.12"
+        shim.write_text('#!/bin/sh\nexec "$PYENV_ROOT/versions/$PYENV_VERSION/bin/python3.12" "$@"\n')
+        shim.chmod(0o755)
+        monkeypatch.setenv("PYENV_VERSION", Path(py311).parent.parent.name)  # selected: no 3.12
+    monkeypatch.setenv("PATH", str(bin_dir))
+    line, fix = failed(cli, root)
+    assert "base interpreter" in line and "is gone" in line
+    command = fix.split("  (")[0]
+    assert command.endswith(" -m venv --clear .venv")
+    name = Path(py312).parent.parent.name
+    expected = {
+        "python3.12": "python3.12",
+        "a-pyenv-shim": f"PYENV_VERSION={name} python3.12",
+        "nothing": py312,
+    }[path_has]
+    assert command.removesuffix(" -m venv --clear .venv") == expected
+    argv = shlex.split(command)
+    env = {**os.environ}
+    while "=" in argv[0]:
+        key, _, value = argv.pop(0).partition("=")
+        env[key] = value
+    subprocess.run([*argv, "--without-pip"], cwd=root, env=env, check=True)
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0 and "CPython 3.12." in out, out
 
 
 def test_venv_without_a_home_line_still_runs(tmp_path: Path, cli: Cli) -> None:
