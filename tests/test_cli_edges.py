@@ -8,6 +8,7 @@ message and its fix, and what is on disk afterwards.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +60,41 @@ def test_detect_a_missing_directory_is_a_usage_error(tmp_path: Path, cli: Cli) -
     code, out, err = cli("detect", str(tmp_path / "nope"))
     assert code == 2 and out == ""
     assert "no such directory" in err and last_line(err) == "fix: pass an existing directory"
+
+
+def test_detect_honours_project_as_check_does(tmp_path: Path, cli: Cli) -> None:
+    """--project names the root itself: a venv/ in a parent of the working directory is not
+    what detect reports when check --project reports the project's own (system) env."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    work = tmp_path / "w"
+    (work / "proj").mkdir(parents=True)
+    code, out, err = cli("--project", "proj", "detect", "--json", cwd=work)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "system" and data["directory"] == str(work / "proj")
+    code, out, _ = cli("--project", "proj", "check", "--json", cwd=work)
+    assert json.loads(out)["envs"][0]["kind"] == data["kind"]
+    code, out, _ = cli("detect", cwd=work)  # without --project: searched upwards, as documented
+    assert out.startswith(f"{tmp_path}: venv")
+    code, out, err = cli("--project", "proj", "detect", "proj", cwd=work)
+    assert code == 2 and out == "" and "either --project or DIR" in err
+
+
+def test_detect_json_fix_is_the_command_as_check_and_python_give_it(tmp_path: Path, cli: Cli) -> None:
+    """detect --json's fix is the bare command (no "run: "), as in check --json and python
+    --json; it has no undocumented python field."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0"\n', encoding="utf-8")
+    (app / "uv.lock").write_text("version = 1\n", encoding="utf-8")
+    code, out, err = cli("detect", "--json", cwd=app)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "uv" and data["command"] is None and "python" not in data
+    assert set(data) == {"schema", "directory", "kind", "reason", "options", "command", "error", "fix"}
+    launcher = json.loads(cli("python", "--json", cwd=app)[1])
+    checked = json.loads(cli("check", "--json", cwd=app)[1])["envs"][0]
+    assert data["fix"] == launcher["error"]["fix"] == checked["fix"] == "uv sync --locked"
 
 
 # -- choosing envs -----------------------------------------------------------------------------

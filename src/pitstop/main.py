@@ -155,7 +155,13 @@ def _parser(argv: Sequence[str] = ()) -> object:
     add("rollback", "swap venv.prev and venv back", envs)
     detect = add("detect", "what auto-detection finds in DIR")
     if detect:
-        detect.add_argument("dir", nargs="?", default=".", metavar="DIR")
+        detect.add_argument(
+            "dir",
+            nargs="?",
+            default=None,
+            metavar="DIR",
+            help="default: --project, else the working directory",
+        )
         detect.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     ci = add("ci", "print a CI job template")
     if ci:

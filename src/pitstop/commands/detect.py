@@ -12,7 +12,8 @@ from pitstop.errors import READY, ConfigError, PitstopError
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the detected kind, the file that decided it and the Python command."""
+    """Print the detected kind, the file that decided it and the Python command (in DIR,
+    searched upwards; else in ``--project``, which names the root itself; else from ``.``)."""
     from pitstop import config
     from pitstop.commands import working_directory
     from pitstop.kinds import registry
@@ -20,10 +21,18 @@ def run(args: argparse.Namespace) -> int:
     from pitstop.session import load_project, runtimes_for
 
     working_directory()
-    directory = Path(args.dir)
+    # DIR is searched upwards, as every command searches from the working directory;
+    # --project names the root itself (no search), as for check, python and run.
+    project_dir = getattr(args, "project", None)
+    if args.dir is not None and project_dir:
+        raise ConfigError(
+            "pass either --project or DIR, not both", fix=f"pitstop detect {shlex.quote(args.dir)}"
+        )
+    given = args.dir if args.dir is not None else project_dir or "."
+    directory = Path(given)
     if not directory.is_dir():
-        raise ConfigError(f"{args.dir}: no such directory", fix="pass an existing directory")
-    found = detect(directory)
+        raise ConfigError(f"{given}: no such directory", fix="pass an existing directory")
+    found = detect(directory, upwards=not project_dir)
     command = None
     problem: PitstopError | None = None
     try:
@@ -43,10 +52,10 @@ def run(args: argparse.Namespace) -> int:
             "kind": found.kind,
             "reason": found.reason,
             "options": dict(found.options),
-            "python": found.python,
             "command": command.to_dict() if command else None,
             "error": problem.message if problem else None,
-            "fix": problem.fix if problem else None,
+            # the command itself, as check --json and python --json give it (no "run: ")
+            "fix": problem.fix.removeprefix("run: ") if problem and problem.fix else None,
         }
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return READY
