@@ -77,10 +77,13 @@ _PR_SET_PDEATHSIG = 1
 
 
 # Runs in the forked child before exec, where coverage records nothing.
-def _child_setup(parent: int, prctl: object) -> None:  # pragma: no cover
+def _child_setup(parent: int, prctl: object, mask: object = None) -> None:  # pragma: no cover
     """In the child between fork and exec: its own process group (a Ctrl-C or SIGKILL sent to
     pitstop's group is handled by pitstop, which then ends the whole child group), and on Linux
-    a parent-death signal so a SIGKILLed pitstop never leaves an installer running."""
+    a parent-death signal so a SIGKILLed pitstop never leaves an installer running. ``mask``:
+    the signal mask to restore (the parent blocks SIGINT and SIGTERM around the fork)."""
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # type: ignore[arg-type]
     os.setpgid(0, 0)
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # type: ignore[operator]
@@ -135,6 +138,12 @@ def start(
 
     args = tuple(str(a) for a in argv)
     posix = os.name == "posix"
+    # Ctrl-C or SIGTERM while fork runs the parent's at-fork handlers (logging registers one)
+    # raised KeyboardInterrupt inside such a handler, where Python discards it: the signal was
+    # lost and setup ran on. Both are blocked around the fork and delivered right after it
+    # (the child gets the old mask back before exec).
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED) if posix and _DEFERRED else None
+    proc = None
     try:
         proc = subprocess.Popen(
             args,
@@ -145,7 +154,7 @@ def start(
             stdin=subprocess.DEVNULL,
             text=True,
             pass_fds=held_fds() if posix else (),
-            preexec_fn=partial(_child_setup, os.getpid(), _prctl()) if posix else None,
+            preexec_fn=partial(_child_setup, os.getpid(), _prctl(), mask) if posix else None,
         )
     except FileNotFoundError:
         raise ProvisionError(
@@ -153,6 +162,14 @@ def start(
         ) from None
     except PermissionError:
         raise ProvisionError(f"{args[0]} is not executable", fix=fix) from None
+    finally:
+        if mask is not None:
+            try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a deferred signal raises here
+            except BaseException:
+                if proc is not None:  # never a child no caller knows about
+                    _end_group(proc)
+                raise
     return proc
 
 
@@ -187,6 +204,10 @@ def kill(proc: subprocess.Popen[str]) -> None:
 
 
 _PRCTL: list[object] = []
+#: Signals held back while a child is forked (see :func:`start`).
+_DEFERRED = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, "pthread_sigmask")
+)
 
 
 def _prctl() -> object:
