@@ -493,5 +493,11 @@ def test_a_venv_python_that_prints_nothing(tmp_path: Path, cli: Cli) -> None:
     (root / "env" / "pyvenv.cfg").write_text(f"home = {tmp_path}\n", encoding="utf-8")
     shutil.copy(true, root / "env" / "bin" / "python")
     line, fix = failed(cli, root)
-    assert "python does not start" in line
+    assert "python does not start (it is not a Python interpreter): it printed nothing" in line
     assert "-m venv --clear env" in fix
+    (root / "env" / "bin" / "python").unlink()  # exit 1 and no output: the line never ends in ": "
+    false = shutil.which("false")
+    assert false is not None
+    shutil.copy(false, root / "env" / "bin" / "python")
+    line, fix = failed(cli, root)
+    assert "python does not start (exit 1): it printed nothing" in line

@@ -311,12 +311,13 @@ def describe(
     except ValueError:
         data = None
     if data is None:
-        tail = (proc.stdout or "").strip().splitlines()[-1:] or [""]
+        tail = (proc.stdout or "").strip().splitlines()[-1:] or ["it printed nothing"]
+        said = f"exit {proc.returncode}" if proc.returncode else "it is not a Python interpreter"
         return Report(
             ctx.spec.name,
             ctx.spec.kind,
             "error",
-            f"python does not start (exit {proc.returncode}): {tail[0][:200]}",
+            f"python does not start ({said}): {tail[0][:200]}",
             fix,
             command,
             location=location,
