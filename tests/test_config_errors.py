@@ -244,3 +244,50 @@ def test_a_tool_pitstop_header_in_pitstop_toml_says_where_it_belongs(tmp_path: P
         err.rstrip().splitlines()[-1] == "fix: delete the [tool.pitstop] header line (keep the keys under it)"
     )
     assert sorted(p.name for p in root.iterdir()) == ["pitstop.toml"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("index-url", '"http://user:s3cretTOKEN@[::1/simple"', "is not a valid URL"),
+        ("index-url", '"not a url"', "is not an http, https or file URL"),
+        ("index-url", '"ftp://user:s3cretTOKEN@example.invalid/simple"', "is not an http, https or file URL"),
+        ("index-url", '"https://user:s3cretTOKEN@example.invalid:44x/simple"', "is not a valid URL"),
+        ("index-url", '"https:///simple"', "names no host"),
+        (
+            "extra-index-urls",
+            '["https://example.invalid/simple", "http://u:s3cretTOKEN@[::1/x"]',
+            "valid URL",
+        ),
+        ("extra-index-urls", '["https://example.invalid/a b"]', "holds whitespace"),
+        ("find-links", '["https://user:s3cretTOKEN@[::1/links"]', "is not a valid URL"),
+        ("find-links", '["gopher://example.invalid/links"]', "is not an http, https or file URL"),
+    ],
+)
+@pytest.mark.parametrize("command", [("lock", "--check"), ("setup",), ("check",)])
+def test_an_invalid_index_url_is_a_config_error_that_never_shows_its_password(
+    make_project: ProjectFactory,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    value: str,
+    needle: str,
+    command: tuple[str, ...],
+) -> None:
+    root = make_project(f'requirements = ["beta"]\n[tool.pitstop.envs.x]\n{key} = {value}\n', python=PY)
+    monkeypatch.setenv("CI", "true")
+    before = listing(root)
+    code, out, err = cli(*command, "-e", "x", cwd=root) if command != ("check",) else cli(*command, cwd=root)
+    assert code == 2, out + err
+    assert f"envs.x.{key}" in err and needle in err, err
+    assert f"fix: set tool.pitstop.envs.x.{key} to an http(s) or file URL" in err
+    assert "s3cretTOKEN" not in out + err
+    assert listing(root) == before
+
+
+def test_a_missing_find_links_directory_is_a_config_error(make_project: ProjectFactory, cli: Cli) -> None:
+    root = make_project('[tool.pitstop.envs.x]\nrequirements = ["beta"]\nfind-links = ["dist"]\n', python=PY)
+    code, _, err = cli("lock", "-e", "x", cwd=root)
+    assert code == 2, err  # was exit 3, "fix the requirements"
+    assert "find-links 'dist' is not a directory" in err and "fix: create dist" in err
+    assert not (root / "pylock.x.toml").exists()

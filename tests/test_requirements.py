@@ -226,6 +226,8 @@ def test_normalize_merges_sorts_and_dedupes() -> None:
 def test_redact_url() -> None:
     assert redact_url("https://user:s3cret@example.invalid/simple") == "https://example.invalid/simple"
     assert redact_url("https://example.invalid/simple") == "https://example.invalid/simple"
+    # a URL urlsplit cannot parse still loses everything up to its last "@"
+    assert redact_url("http://user:s3cret@[::1/simple") == "http://[::1/simple"
 
 
 def test_collect_all_sources_and_hash_stability(tmp_path: Path) -> None:

@@ -136,6 +136,10 @@ def _settings(
     for key in ("index_url",):
         if key in values and not values[key]:
             raise ConfigError(f"{where.key('index-url', env)} is empty", fix="remove it or set a URL")
+    for key in ("index_url", "extra_index_urls", "find_links"):
+        for url in values.get(key) or () if key != "index_url" else [values.get(key) or ""]:
+            if url and (key != "find_links" or "://" in url):
+                check_index_url(url, key=where.key(key.replace("_", "-"), env))
     if "environments" in values:
         from packaging.markers import InvalidMarker, Marker
 
@@ -150,6 +154,44 @@ def _settings(
                     fix="use PEP 508 markers such as \"sys_platform == 'linux'\"",
                 ) from None
     return inherited._replace(**values)
+
+
+def masked(url: str) -> str:
+    """``url`` with everything between ``://`` and its last ``@`` hidden: safe to show even
+    when ``url`` does not parse (``redact_url`` cannot take a credential out of that)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        rest = "***@" + rest.rsplit("@", 1)[1]
+    return scheme + sep + rest
+
+
+def check_index_url(url: str, *, key: str) -> None:
+    """Refuse an index or find-links URL that is not a well-formed http(s) or file URL.
+
+    uv and pip get it as an option or an environment variable; one that does not parse could
+    not be stripped of its credentials (it would reach uv's command line and its errors)."""
+    from urllib.parse import urlsplit
+
+    fix = (
+        f"set {key.split(': ', 1)[-1]} to an http(s) or file URL such as "
+        '"https://example.invalid/simple" (a password belongs in ~/.netrc or a CI secret)'
+    )
+    shown = masked(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        why = f" ({exc})" if shown == url else ""  # the reason may quote a part of the netloc
+        raise ConfigError(f"{key}: {shown!r} is not a valid URL{why}", fix=fix) from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https", "file") or "://" not in url:
+        raise ConfigError(f"{key}: {shown!r} is not an http, https or file URL", fix=fix)
+    if any(c.isspace() for c in url):
+        raise ConfigError(f"{key}: {shown!r} holds whitespace, which no URL does", fix=fix)
+    if scheme != "file" and not parts.hostname:
+        raise ConfigError(f"{key}: {shown!r} names no host", fix=fix)
+    if scheme == "file" and not parts.path:
+        raise ConfigError(f"{key}: {shown!r} names no path", fix=fix)
 
 
 def _check_location(location: str, *, root: Path, key: str) -> None:

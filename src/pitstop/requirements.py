@@ -94,8 +94,9 @@ def redact_url(url: str) -> str:
     """Drop any ``user:password@`` from ``url`` so it can be written to a lock or a log."""
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return url
+    except ValueError:  # "http://user:pw@[::1/x": drop up to the last "@" (too much, never too little)
+        scheme, sep, rest = url.partition("://")
+        return scheme + sep + rest.rsplit("@", 1)[1] if sep and "@" in rest else url
     if "@" not in parts.netloc:
         return url
     host = parts.netloc.rsplit("@", 1)[1]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pitstop import lockfile
 from pitstop.config import EnvSpec, Project
-from pitstop.errors import CommandError, InterpreterNotFound, ProvisionError
+from pitstop.errors import CommandError, ConfigError, InterpreterNotFound, ProvisionError
 from pitstop.index_options import index_environ, uv_index_args
 from pitstop.index_origins import IndexOrigins, is_remote
 from pitstop.inputs import Inputs
@@ -87,6 +87,13 @@ class Resolution:
         self.project, self.env, self.inputs, self.path = project, env, inputs, path
         self.interpreter, version, self.requires_python = resolution_python(inputs, runtimes)
         uv_version(find_uv(), runtimes)  # a uv that does not run is not a requirements problem
+        for link in env.settings.find_links:  # nor is a find-links directory that is not there
+            if "://" not in link and not (project.root / link).is_dir():
+                raise ConfigError(
+                    f"{project.config_file.name}: find-links {link!r} is not a directory",
+                    fix=f"create {link} (build the wheels it should hold), or remove it from "
+                    f"find-links in {env.table}",
+                )
         self._tmp = tempfile.TemporaryDirectory(prefix="pitstop-lock-")
         self.work = work = Path(self._tmp.name)
         self.out = work / "pylock.toml"
@@ -120,6 +127,7 @@ class Resolution:
     def start(self) -> Popen[str]:
         """Write uv's inputs and start it."""
         from pitstop.process import scrubbed_env, start
+        from pitstop.reading import UnreadableFile, escapes, read_bytes
         from pitstop.uvbin import find_uv
 
         inputs, work = self.inputs, self.work
@@ -127,9 +135,9 @@ class Resolution:
         if inputs.install_project:
             lines.append(f"-e {_local_path(self.project.root)}")
         (work / "requirements.in").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        if self.preferences and escapes(self.path, self.path.parent) is not None:
+            self.preferences = False  # a symlink out of the project: never read, never uv's input
         if self.preferences:
-            from pitstop.reading import UnreadableFile, read_bytes
-
             try:  # bounded: a lock is untrusted input (it may be huge, or not a file)
                 self.out.write_bytes(read_bytes(self.path))
             except UnreadableFile:
