@@ -26,7 +26,7 @@ from pitstop import config_load, lockfile
 from pitstop.errors import PitstopError
 from pitstop.inputs import collect
 from pitstop.python_request import parse_request
-from pitstop.requirements import read_requirements_file
+from pitstop.requirement_files import read_requirements_file
 
 WORK = Path(tempfile.mkdtemp(prefix="pitstop-fuzz-"))
 

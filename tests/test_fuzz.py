@@ -13,7 +13,8 @@ from pitstop import config_load, lockfile
 from pitstop.errors import PitstopError
 from pitstop.inputs import collect
 from pitstop.python_request import parse_request
-from pitstop.requirements import library_requirement, read_requirements_file
+from pitstop.requirement_files import read_requirements_file
+from pitstop.requirements import library_requirement
 
 EXAMPLES = int(os.environ.get("PITSTOP_FUZZ_EXAMPLES", "150"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

@@ -60,6 +60,7 @@ LAYERS: dict[str, int] = {
             "pitstop.config_parse",
             "pitstop.config_load",
             "pitstop.requirements",
+            "pitstop.requirement_files",
             "pitstop.inputs",
             "pitstop.policy",
             "pitstop.python_request",

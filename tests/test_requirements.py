@@ -9,12 +9,12 @@ import pytest
 from pitstop import config_load
 from pitstop.errors import ConfigError
 from pitstop.inputs import collect
+from pitstop.requirement_files import read_requirements_file
 from pitstop.requirements import (
     dependency_group,
     library_requirement,
     normalize,
     project_extra,
-    read_requirements_file,
     redact_url,
 )
 

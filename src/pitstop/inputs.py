@@ -11,6 +11,7 @@ from packaging.utils import canonicalize_name
 from pitstop.config import EnvSpec, Project
 from pitstop.errors import ConfigError
 from pitstop.python_request import PythonRequest, parse_request, running_version
+from pitstop.requirement_files import read_requirements_file
 from pitstop.requirements import (
     dependency_group,
     inputs_hash,
@@ -19,7 +20,6 @@ from pitstop.requirements import (
     parse_requirement,
     project_extra,
     quote,
-    read_requirements_file,
     redact_url,
 )
 
