@@ -418,6 +418,36 @@ def test_poetry_env_compared_with_the_lock_as_poetry_install_would(
     assert "poetry.lock is damaged" in line and fix == "rm poetry.lock && poetry lock"
 
 
+def test_a_package_installed_by_hand_into_a_poetry_env_is_drift(
+    tmp_path: Path, cli: Cli, wheels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package the lock does not name at all (poetry sync would remove it) is ❌ with the fix
+    ``poetry sync``, as the uv kind reports one; a locked optional one installed on purpose is
+    not flagged (poetry install --with/--extras put it there)."""
+    from pitstop.uvbin import find_uv
+
+    root = write(tmp_path / "p", '[project]\nname = "p"\nversion = "0"\n')
+    lock = '[[package]]\nname = "alpha"\nversion = "2.0"\ngroups = ["main"]\nfiles = []\n\n'
+    lock += '[[package]]\nname = "gamma"\nversion = "1.0"\noptional = true\nfiles = []\n\n'
+    lock += '[metadata]\nlock-version = "2.1"\npython-versions = ">=3.10"\ncontent-hash = "0"\n'
+    (root / "poetry.lock").write_text(lock, encoding="utf-8")
+    venv = root / ".venv"
+    subprocess.run([pyenv_python("3.12"), "-m", "venv", "--without-pip", str(venv)], check=True)
+    install = [find_uv(), "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "--no-index"]
+    subprocess.run([*install, "-f", str(wheels), "alpha==2.0", "gamma==1.0"], check=True)
+    monkeypatch.setenv("PATH", f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin")
+    assert cli("check", cwd=root)[0] == 0  # ⚠️ only: poetry is not installed here
+    subprocess.run([*install, "-f", str(wheels), "--no-deps", "beta==1.0"], check=True)
+    line, fix = failed(cli, root)
+    assert line.endswith("does not match poetry.lock: beta 1.0 is not in the lock  (.venv)")
+    assert fix == "poetry sync"
+    assert cli("run", "--", "python", "-c", "pass", cwd=root)[0] == 1
+    subprocess.run(
+        [find_uv(), "pip", "uninstall", "-q", "--python", str(venv / "bin" / "python"), "beta"], check=True
+    )
+    assert cli("check", cwd=root)[0] == 0
+
+
 def test_a_313_gil_build_where_313t_is_asked_for(tmp_path: Path, cli: Cli) -> None:
     """.python-version asks for 3.13t and the venv is the 3.13 GIL build: ⚠️ naming the
     free-threaded interpreter (still usable: exit 0)."""

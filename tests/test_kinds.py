@@ -477,7 +477,7 @@ def test_poetry_readiness_follows_the_lock(
 
     def follow(out: str) -> None:
         fix = out.split("fix: ", 1)[1].split("\n")[0].strip()
-        assert fix in ("poetry lock", "poetry install"), fix
+        assert fix in ("poetry lock", "poetry install", "poetry sync"), fix
         subprocess.run(
             [poetry, *fix.split()[1:], "--no-interaction"], cwd=root, check=True, capture_output=True
         )
@@ -500,6 +500,18 @@ def test_poetry_readiness_follows_the_lock(
     code, out, _ = cli("check", cwd=root)
     assert code == 0, out
     assert cli("run", "--", "python", "-c", "import gamma", cwd=root)[0] == 0
+    # a package installed by hand (not in the lock): drift, and poetry sync removes it
+    import uv
+
+    alpha = next(wheels.glob("alpha-2.0-*.whl"))
+    python = str(root / ".venv" / "bin" / "python")
+    subprocess.run([uv.find_uv_bin(), "pip", "install", "-q", "--python", python, str(alpha)], check=True)
+    code, out, _ = cli("check", cwd=root)
+    assert code == 1 and "alpha 2.0 is not in the lock" in out and "fix: poetry sync" in out
+    follow(out)
+    code, out, _ = cli("check", cwd=root)
+    assert code == 0, out
+    assert cli("run", "--", "python", "-c", "import alpha", cwd=root)[0] == 1
 
 
 @pytest.mark.index

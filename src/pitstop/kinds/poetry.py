@@ -26,7 +26,7 @@ from pitstop.kinds.base import (
     relative,
     restore_fix,
 )
-from pitstop.kinds.venv import venv_python
+from pitstop.kinds.venv import read_pyvenv, venv_python
 
 
 def _norm(name: str) -> str:
@@ -72,10 +72,38 @@ def locked_packages(
     return out
 
 
+def _project_name(pyproject: Mapping[str, Any]) -> str | None:
+    project = pyproject.get("project")
+    poetry = (pyproject.get("tool") or {}).get("poetry")
+    for table in (project, poetry):
+        if isinstance(table, Mapping) and isinstance(table.get("name"), str):
+            return _norm(table["name"])
+    return None
+
+
+def extraneous(
+    lock: Mapping[str, Any], pyproject: Mapping[str, Any], dists: Mapping[str, object]
+) -> list[str]:
+    """Installed packages ``poetry sync`` would remove: in no ``[[package]]`` of the lock (of
+    any group, optional or extra, so an env installed ``--with docs`` is not flagged), not the
+    project itself, not pip (poetry keeps an unlocked pip)."""
+    locked = {
+        _norm(p["name"])
+        for p in lock.get("package") or []
+        if isinstance(p, Mapping) and isinstance(p.get("name"), str)
+    }
+    keep = locked | {"pip"}
+    project = _project_name(pyproject)
+    if project:
+        keep.add(project)
+    return [f"{name} {version}" for name, version in sorted(dists.items()) if name not in keep]
+
+
 def env_problem(
     lock: Mapping[str, Any], pyproject: Mapping[str, Any], data: Mapping[str, object]
-) -> str | None:
-    """What the env (PROBE output ``data``) lacks compared with the lock, or None."""
+) -> tuple[str, bool] | None:
+    """What the env (PROBE output ``data``) lacks or has beyond the lock, or None; and
+    whether it has packages beyond it (then ``poetry sync`` is the fix, not ``install``)."""
     from packaging.version import InvalidVersion, Version
 
     environment = data.get("markers")
@@ -95,10 +123,13 @@ def env_problem(
             same = str(have) == version
         if not same:
             missing.append(f"{name} is {have}, locked {version}")
-    if not missing:
+    # with system site-packages the probe also lists the base's packages: poetry keeps those
+    extra = [] if data.get("system_site_packages") else extraneous(lock, pyproject, dists)
+    problems = missing + [f"{e} is not in the lock" for e in extra]
+    if not problems:
         return None
-    more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
-    return "the poetry env does not match poetry.lock: " + "; ".join(missing[:3]) + more
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return "the poetry env does not match poetry.lock: " + "; ".join(problems[:3]) + more, bool(extra)
 
 
 class PoetryKind(ValidatedKind):
@@ -207,9 +238,15 @@ class PoetryKind(ValidatedKind):
             prefix=str(env_dir),
         )
 
+        system_site = (read_pyvenv(env_dir, "include-system-site-packages") or "").lower() == "true"
+
         def check(data: dict[str, object]) -> tuple[str, str] | None:
-            problem = env_problem(lock, pyproject, data)
-            return (problem, f"poetry install{flag}") if problem else None
+            problem = env_problem(lock, pyproject, {**data, "system_site_packages": system_site})
+            if problem is None:
+                return None
+            message, extra = problem
+            # poetry sync also removes what the lock does not name (poetry 1.x: install --sync)
+            return message, f"poetry sync{flag}" if extra else f"poetry install{flag}"
 
         report = describe(ctx, command, location=where, fix=f"poetry install{flag}", check=check)
         if warnings and report.status != "error":
