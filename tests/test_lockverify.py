@@ -372,6 +372,8 @@ def test_a_file_on_another_host_than_the_configured_index_says_what_to_do(tmp_pa
         )
     assert "is not under a configured index" in info.value.message
     assert "leave index-url unset" in info.value.message
+    assert "if pitstop lock wrote it" in info.value.message  # otherwise the lock was edited
+    assert info.value.fix is not None and info.value.fix.startswith("run: pitstop lock")
 
 
 def test_requirement_markers_decide_what_must_be_selected(tmp_path: Path) -> None:

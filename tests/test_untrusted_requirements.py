@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, store
+from tests.helpers import PY, last_line, store
 from tests.wheelfactory import build_wheel
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -71,6 +71,20 @@ def test_control_character_in_a_requirements_file_names_the_line(
     code, _, err = cli("lock", cwd=root)
     assert code == 2, err
     assert "requirements.txt:3" in err and "control character" in err
+    assert not (root / "pylock.toml").exists()
+
+
+def test_hash_options_of_pip_compile_output_name_the_right_fix(
+    make_project: ProjectFactory, cli: Cli
+) -> None:
+    """``pip-compile --generate-hashes`` output: the fix keeps the requirement (the lock pins
+    hashes itself), never "remove the line"."""
+    root = make_project('requirements-files = ["requirements.txt"]\n', python=PY)
+    (root / "requirements.txt").write_text("beta==1.0 \\\n    --hash=sha256:" + "ab" * 32 + "\n")
+    code, _, err = cli("lock", cwd=root)
+    assert code == 2, err
+    assert "--hash options are not needed" in err
+    assert last_line(err).startswith("fix: in requirements.txt, keep the requirement and delete its --hash")
     assert not (root / "pylock.toml").exists()
 
 

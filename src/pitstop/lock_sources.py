@@ -42,6 +42,8 @@ class Trusted(NamedTuple):
     project_name: str | None
     #: ``allow-build``: false refuses a package the lock offers only as an sdist.
     allow_build: bool = True
+    #: ``index-url`` is set (and index use is on): its files must be on its own host.
+    pinned_index: bool = False
 
 
 def trusted(
@@ -83,6 +85,7 @@ def trusted(
         install_project=install_project,
         project_name=project_name,
         allow_build=allow_build,
+        pinned_index=not no_index and bool(index_url),
     )
 
 
@@ -197,14 +200,15 @@ def _check_file(entry: object, *, label: str, lock: Path, trust: Trusted, direct
         return
     if url is not None and path is None:
         if not isinstance(url, str) or not _url_allowed(url, trust):
-            hint = ""
-            if isinstance(url, str) and url.startswith("https://") and not trust.default_index:
-                hint = (
-                    " (pitstop trusts only files on a configured index's own host; for an index that"
-                    " serves its files from another host, as uv's default index does, leave"
-                    " index-url unset)"
+            what = f"{label}: file URL {url!r} is not under a configured index or find-links"
+            if isinstance(url, str) and url.startswith("https://") and trust.pinned_index:
+                # `pitstop lock` writes such URLs again when the index itself serves them
+                what += (
+                    "; if pitstop lock wrote it, the index serves its files from another host (as"
+                    " uv's default index does), and pitstop pins files only to an index's own host:"
+                    " leave index-url unset for such an index"
                 )
-            raise fail(lock, f"{label}: file URL {url!r} is not under a configured index or find-links{hint}")
+            raise fail(lock, what)
     elif path is not None and url is None:
         if not isinstance(path, str):
             raise fail(lock, f"{label}: file path is not a string")

@@ -138,6 +138,13 @@ def read_requirements_file(
                 )
             raise ConfigError(f"{where}: option {quote(option)} is not supported here", fix=fix)
         if " -" in line or "\t-" in line:
+            if "--hash" in line:  # pip-compile --generate-hashes output: the lock pins hashes
+                raise ConfigError(
+                    f"{where}: --hash options are not needed: pitstop's lock pins the hash of "
+                    "every file it installs",
+                    fix=f"in {shown}, keep the requirement and delete its --hash options "
+                    "(e.g. with pip-compile, drop --generate-hashes)",
+                )
             raise ConfigError(f"{where}: per-requirement options are not supported", fix=fix)
         if project is not None and line.startswith((".", "/")):
             extras = _self_install(line, base=path.parent, root=root, where=where, fix=fix)
