@@ -327,3 +327,33 @@ def test_an_error_quotes_a_bounded_part_of_a_line(make_project: ProjectFactory, 
         assert_clean_failure(code, err)
         assert len(err) < 1000, err[:1000]
         assert f"({len(line)} characters)" in err
+
+
+def test_adopted_venv_whose_pyvenv_cfg_is_dev_zero(tmp_path: Path) -> None:
+    """A committed ``.venv/pyvenv.cfg -> /dev/zero`` is an unreadable venv (exit 1), not a read
+    that eats memory until pitstop dies (run under a 2 GiB address-space limit)."""
+    import resource
+    import subprocess
+
+    from tests.helpers import pitstop_argv
+
+    root = tmp_path / "proj"
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / "pitstop.toml").write_text('kind = "venv"\npath = ".venv"\n')
+    os.symlink("/dev/zero", root / ".venv" / "pyvenv.cfg")
+    os.symlink(PY, root / ".venv" / "bin" / "python")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    proc = subprocess.run(
+        pitstop_argv("check"),
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=limit,  # a resource limit, set in the child only
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "please report" not in proc.stdout + proc.stderr

@@ -20,9 +20,11 @@ def venv_python(path: Path) -> Path:
 
 def read_pyvenv(path: Path, *keys: str) -> str | None:
     """The first of ``keys`` found in ``path``'s ``pyvenv.cfg``."""
-    try:
-        text = (path / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    from pitstop.reading import read_bytes
+
+    try:  # bounded, regular files only: a committed pyvenv.cfg may be a symlink to /dev/zero
+        text = read_bytes(path / "pyvenv.cfg", limit=1 << 20).decode("utf-8", errors="replace")
+    except OSError:  # UnreadableFile too
         return None
     found: dict[str, str] = {}
     for line in text.splitlines():
