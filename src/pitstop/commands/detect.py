@@ -23,12 +23,14 @@ def run(args: argparse.Namespace) -> int:
     working_directory()
     # DIR is searched upwards, as every command searches from the working directory;
     # --project names the root itself (no search), as for check, python and run.
-    project_dir = getattr(args, "project", None)
+    from pitstop.commands import Options
+
+    project_dir = Options.of(args).project
     if args.dir is not None and project_dir:
         raise ConfigError(
             "pass either --project or DIR, not both", fix=f"pitstop detect {shlex.quote(args.dir)}"
         )
-    given = args.dir if args.dir is not None else project_dir or "."
+    given = args.dir if args.dir is not None else str(project_dir or ".")
     directory = Path(given)
     if not directory.is_dir():
         raise ConfigError(f"{given}: no such directory", fix="pass an existing directory")

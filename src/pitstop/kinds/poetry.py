@@ -24,8 +24,8 @@ from pitstop.kinds.base import (
     describe,
     error,
     relative,
-    restore_fix,
 )
+from pitstop.kinds.locks import restore_fix
 from pitstop.kinds.venv import read_pyvenv, venv_python
 
 

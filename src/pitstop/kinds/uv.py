@@ -21,8 +21,8 @@ from pitstop.kinds.base import (
     describe,
     error,
     relative,
-    restore_fix,
 )
+from pitstop.kinds.locks import restore_fix
 from pitstop.kinds.venv import venv_python
 
 
