@@ -300,6 +300,7 @@ def test_python_version_symlink_outside_the_project(
         code, out, err = cli(*command, cwd=root)
         assert_clean_failure(code, out + err)
         assert "outside the project" in out + err and "abc123def456" not in out + err
+        assert "replace the symlink .python-version" in out + err
     assert snapshot(root) == before
 
 

@@ -104,8 +104,12 @@ def python_version_file(root: Path) -> str | None:
     try:
         return python_version_request(str(root))
     except UnreadableFile as exc:
+        outside = "outside the project" in exc.reason  # a symlink out: replace it with a copy
         raise ConfigError(
-            f"{exc.path}: cannot be read: {exc.reason}", fix="make .python-version a regular UTF-8 text file"
+            f"{exc.path}: cannot be read: {exc.reason}",
+            fix="replace the symlink .python-version with a file naming the version (e.g. 3.12)"
+            if outside
+            else "make .python-version a regular UTF-8 text file",
         ) from None
 
 
