@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import ProjectFactory
 from tests.helpers import PY, store
 from tests.test_lockverify import assert_refused, forge, sha256, strict_setup
+from tests.wheelfactory import build_wheel
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -271,3 +272,37 @@ def test_entries_of_one_package_for_other_targets_pass(
     assert text.count('name = "alpha"') == 2 and "alpha-1.0-py3-none-any.whl" in text
     code, err = strict_setup(cli, root, monkeypatch)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("forgery", ["downgraded", "dropped"])
+def test_a_transitive_dependency_cannot_be_downgraded_or_dropped(
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, forgery: str
+) -> None:
+    """delta needs ``alpha>=2``: alpha pinned at 1.0 (its genuine hash) or left out of the
+    lock passed, as only the top-level requirement was checked. After the install, every
+    dependency whose marker applies is checked against what is installed."""
+    root = make_project('requirements = ["delta"]\n', python=PY)
+    build_wheel(root.parent / "wheels", "delta", "1.0", requires=["alpha>=2"])
+    assert cli("lock", cwd=root)[0] == 0
+    one = root.parent / "wheels" / "alpha-1.0-py3-none-any.whl"
+
+    def downgrade(body: str) -> str:
+        pinned = alpha_wheel(
+            name=f'"{one.name}"', path=f'"../wheels/{one.name}"', hashes=f'{{ sha256 = "{sha256(one)}" }}'
+        )
+        return alpha(pinned)(body).replace(
+            'name = "alpha"\nversion = "2.0"', 'name = "alpha"\nversion = "1.0"'
+        )
+
+    def drop(body: str) -> str:
+        out, count = re.subn(r'\[\[packages\]\]\nname = "alpha"\n.*?\n\]\n\n', "", body, flags=re.S)
+        assert count == 1
+        return out
+
+    forge(root / "pylock.toml", downgrade if forgery == "downgraded" else drop)
+    code, err = strict_setup(cli, root, monkeypatch)
+    words = {
+        "downgraded": "it installs alpha 1.0, which does not satisfy delta 1.0's requirement 'alpha>=2'",
+        "dropped": "alpha is not installed, yet delta 1.0's requirement 'alpha>=2' needs it",
+    }
+    assert_refused(code, err, root, words[forgery])

@@ -515,3 +515,70 @@ def test_file_names_state_the_entrys_name_and_version(
     else:
         with pytest.raises(NotReadyError, match=re.escape(refusal)):
             call()
+
+
+def _site(tmp_path: Path, dists: dict[str, tuple[str, list[str]]]) -> Path:
+    """A venv directory whose site-packages holds ``name -> (version, Requires-Dist)`` dist-infos."""
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.12" / "site-packages"
+    for name, (version, requires) in dists.items():
+        info = site / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        lines = [f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"]
+        lines += [f"Requires-Dist: {r}\n" for r in requires]
+        (info / "METADATA").write_text("".join(lines), encoding="utf-8")
+    return venv
+
+
+_MARKERS = {"python_version": "3.12", "python_full_version": "3.12.1", "sys_platform": "linux"}
+_A = ["b>=2; extra == 'x'", "c; sys_platform == 'win32'", "d<3"]
+
+
+@pytest.mark.parametrize(
+    ("requirement", "dists", "refusal"),
+    [
+        ("a", {"a": ("1", _A), "d": ("2", [])}, None),
+        # the extra asked for brings b; a pre-release satisfies >=2, as uv allows
+        ("a[x]", {"a": ("1", _A), "b": ("2.1rc1", []), "d": ("2", [])}, None),
+        (
+            "a[x]",
+            {"a": ("1", _A), "b": ("1.9", []), "d": ("2", [])},
+            "installs b 1.9, which does not satisfy a 1's requirement \"b>=2; extra == 'x'\"",
+        ),
+        ("a[x]", {"a": ("1", _A), "d": ("2", [])}, "b is not installed, yet a 1's requirement"),
+        (
+            "a",
+            {"a": ("1", _A), "d": ("3", [])},
+            "installs d 3, which does not satisfy a 1's requirement 'd<3'",
+        ),
+        ("a", {"a": ("1", _A)}, "d is not installed"),
+        (
+            "a>=2",
+            {"a": ("1", _A), "d": ("2", [])},
+            "installs a 1, which does not satisfy the requirement 'a>=2'",
+        ),
+        # two levels down: d's own dependency
+        (
+            "a",
+            {"a": ("1", _A), "d": ("2", ["e==1"]), "e": ("2", [])},
+            "installs e 2, which does not satisfy d 2's requirement",
+        ),
+    ],
+)
+def test_installed_dependencies_satisfy_what_requires_them(
+    tmp_path: Path, requirement: str, dists: dict[str, tuple[str, list[str]]], refusal: str | None
+) -> None:
+    from pitstop.errors import NotReadyError
+    from pitstop.lockverify import verify_installed
+
+    venv = _site(tmp_path, dists)
+
+    def call() -> None:
+        verify_installed(venv, lock=tmp_path / "pylock.toml", requirements=[requirement], markers=_MARKERS)
+
+    if refusal is None:
+        call()
+    else:
+        with pytest.raises(NotReadyError, match=re.escape(refusal)) as info:
+            call()
+        assert info.value.fix is not None and info.value.fix.startswith("run: pitstop lock")

@@ -393,10 +393,13 @@ def test_install_project_is_editable_and_the_rest_hash_checked(
 
 def test_requirements_file_with_editable_self_and_extra(make_project: ProjectFactory, cli: Cli) -> None:
     """`-e .[fast]` in requirements.txt installs this project editable with the extra's deps."""
+    # the in-tree backend's metadata says Requires-Dist: alpha<2, so the pyproject says it too
+    # (uv resolves from the pyproject; the installed metadata's dependencies are verified)
     root = make_project(
         'requirements-files = ["requirements.txt"]\n',
         python=PY,
-        project='[project.optional-dependencies]\nfast = ["gamma"]\n' + BUILD_SYSTEM,
+        project='dependencies = ["alpha<2"]\n[project.optional-dependencies]\nfast = ["gamma"]\n'
+        + BUILD_SYSTEM,
     )
     with_backend(root)
     (root / "proj_mod.py").write_text("VALUE = 1\n")

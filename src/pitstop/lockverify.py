@@ -4,9 +4,9 @@ In CI the lock comes from a pull request: its ``content-hash`` is only a checksu
 recompute, so it proves nothing. Before installing, :func:`verify_lock` checks every entry's
 name, version and sources (the source rules are :mod:`pitstop.lock_sources`), and that the
 packages selected for the target interpreter satisfy every requirement. After installing,
-:func:`verify_installed` checks every requirement against the version installed, and that
-every installed distribution is reachable from the requirements through the installed
-metadata. Any failure is exit 1 naming the entry, fix
+:func:`verify_installed` checks every requirement, and every dependency the installed
+metadata declares, against the version installed, and that every installed distribution is
+reachable from the requirements through that metadata. Any failure is exit 1 naming the entry, fix
 ``run: pitstop lock``.
 """
 
@@ -180,14 +180,17 @@ def verify_installed(
     ignore: Iterable[str] = (),
 ) -> None:
     """Every requirement is installed at a version it allows (the version actually installed:
-    an entry without ``version`` is covered too), and every installed distribution must be
-    reachable from ``requirements`` (plus ``roots``, e.g. the project itself) through the
-    installed ``Requires-Dist`` metadata."""
+    an entry without ``version`` is covered too); walking the installed ``Requires-Dist``
+    metadata from ``requirements`` (plus ``roots``, e.g. the project itself), so is every
+    dependency whose marker applies, extras included (what ``uv pip check`` checks: a lock
+    cannot downgrade or drop a transitive dependency); and every installed distribution
+    must be reachable on that walk. With no target markers known, dependencies are walked
+    but not checked."""
+    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 
     installed = _installed(venv)
-    requires = {name: dist.requires for name, dist in installed.items()}
     pending: list[tuple[str, frozenset[str]]] = [(canonicalize_name(r), frozenset()) for r in roots]
     environment = {**markers, "extra": ""}
     for text in requirements:
@@ -203,17 +206,25 @@ def verify_installed(
         if done is not None and extras <= done:
             continue
         seen.setdefault(name, set()).update(extras)
-        for line in requires.get(name, ()):
+        dist = installed.get(name)
+        for line in dist.requires if dist is not None else ():
             try:
                 dep = Requirement(line)
             except InvalidRequirement:
                 continue
+            who = f"{name} {dist.version if dist is not None else ''}".rstrip()
             if dep.marker is not None and markers:
-                active = any(dep.marker.evaluate({**markers, "extra": e}) for e in ("", *sorted(extras)))
+                try:
+                    active = any(dep.marker.evaluate({**markers, "extra": e}) for e in ("", *sorted(extras)))
+                except (UndefinedComparison, UndefinedEnvironmentName, TypeError, ValueError):
+                    raise fail(lock, f"{who}: its Requires-Dist {line!r} cannot be evaluated") from None
                 if not active:
                     continue
-            pending.append((canonicalize_name(dep.name), frozenset(canonicalize_name(e) for e in dep.extras)))
-    extra = sorted(set(requires) - set(seen) - set(ignore))
+            wanted = canonicalize_name(dep.name)
+            if markers:
+                _check_installed(dep, wanted, installed, lock=lock, needed_by=f"{who}'s requirement {line!r}")
+            pending.append((wanted, frozenset(canonicalize_name(e) for e in dep.extras)))
+    extra = sorted(set(installed) - set(seen) - set(ignore))
     if extra:
         raise fail(
             lock, f"it installs {', '.join(extra)}, which no requirement needs (nothing depends on it)"
