@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, store
+from tests.helpers import INSTALLERS, PY, store
 from tests.test_lockverify import assert_refused, forge, sha256, strict_setup
 from tests.wheelfactory import build_wheel
 
@@ -113,9 +113,9 @@ def test_an_sdist_only_entry_with_allow_build_false(
     )
 
 
-def _alpha_below_2(make_project: ProjectFactory, cli: Cli) -> tuple[Path, str]:
+def _alpha_below_2(make_project: ProjectFactory, cli: Cli, extra: str = "") -> tuple[Path, str]:
     """A project requiring ``alpha<2``, locked (alpha 1.0), and the sha256 of alpha 2.0's wheel."""
-    root = make_project('requirements = ["alpha<2"]\n', python=PY)
+    root = make_project('requirements = ["alpha<2"]\n' + extra, python=PY)
     assert cli("lock", cwd=root)[0] == 0
     return root, sha256(root.parent / "wheels" / "alpha-2.0-py3-none-any.whl")
 
@@ -150,12 +150,14 @@ def test_a_file_path_naming_another_version_is_refused(
     assert_refused(code, err, root, "package alpha 1.0: file 'alpha-2.0-py3-none-any.whl' is not alpha 1.0")
 
 
+@pytest.mark.parametrize("installer", INSTALLERS)
 def test_an_archive_entry_is_checked_against_the_version_installed(
-    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, installer: str
 ) -> None:
     """An ``archive`` entry has no version to check before the install (PEP 751 does not
-    require one): after it, each requirement is checked against what was installed."""
-    root, digest = _alpha_below_2(make_project, cli)
+    require one): after it, each requirement is checked against what was installed. (The
+    pip installer read the entry's version and crashed without one: exit 4.)"""
+    root, digest = _alpha_below_2(make_project, cli, f'installer = "{installer}"\n')
     archive = (
         f'archive = {{ path = "../wheels/alpha-2.0-py3-none-any.whl", hashes = {{ sha256 = "{digest}" }} }}'
     )

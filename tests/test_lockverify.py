@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.helpers import PY, store
+from tests.helpers import INSTALLERS, PY, store
 from tests.wheelfactory import build_wheel
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -392,13 +392,18 @@ def test_requirement_markers_decide_what_must_be_selected(tmp_path: Path) -> Non
         verify_lock([], requirements=["a; sys_platform == 'linux'"], **args)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("installer", INSTALLERS)
 def test_a_direct_url_requirement_is_its_own_trusted_source(
-    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    make_project: ProjectFactory, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, installer: str
 ) -> None:
+    """(uv locks the file as an ``archive`` entry, which the pip installer installs as
+    ``name @ URL`` with its hashes.)"""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     wheel = build_wheel(elsewhere, "gamma", "1.0")
-    root = make_project(f'requirements = ["gamma @ {wheel.as_uri()}"]\n', python=PY)
+    root = make_project(
+        f'requirements = ["gamma @ {wheel.as_uri()}"]\ninstaller = "{installer}"\n', python=PY
+    )
     assert cli("lock", cwd=root)[0] == 0
     assert "../elsewhere/gamma-1.0-py3-none-any.whl" in (root / "pylock.toml").read_text()
     code, err = strict_setup(cli, root, monkeypatch)

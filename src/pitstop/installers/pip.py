@@ -20,6 +20,22 @@ from pitstop.process import run, scrubbed_env
 from pitstop.runtime import Runtimes
 
 
+def _archive_line(name: str, archive: dict[str, Any], base: Path) -> str:
+    """The requirement line of a verified ``archive`` entry (a direct-URL requirement's
+    file): ``name @ URL`` with its hashes; the URL percent-encoded, so no space in the lock's
+    text can start an option."""
+    from urllib.parse import quote
+
+    url = archive.get("url")
+    target = (
+        quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+        if isinstance(url, str)
+        else (base / archive["path"]).resolve().as_uri()
+    )
+    hashes = sorted(f"--hash={algo}:{digest}" for algo, digest in (archive.get("hashes") or {}).items())
+    return f"{name} @ {target} " + " ".join(hashes)
+
+
 class PipInstaller:
     """pip in a stdlib venv; the env keeps the pip (and setuptools) that venv seeds."""
 
@@ -77,6 +93,10 @@ class PipInstaller:
                     "-e" if directory.get("editable") else "",
                     str((base / directory["path"]).resolve()),
                 ]
+                continue
+            archive = package.get("archive")
+            if isinstance(archive, dict):
+                lines.append(_archive_line(key, archive, base))
                 continue
             hashes: list[str] = []
             for entry in [*package.get("wheels", []), package.get("sdist") or {}]:
