@@ -358,3 +358,21 @@ def test_adopted_venv_whose_pyvenv_cfg_is_dev_zero(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "please report" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name", ["pitstop.toml", "pyproject.toml"])
+def test_config_file_symlinked_out_of_the_project(tmp_path: Path, cli: Cli, name: str) -> None:
+    secret = tmp_path / "elsewhere" / "settings.toml"
+    secret.parent.mkdir()
+    secret.write_text(f'python = "{SECRET}"\n[tool.pitstop]\npython = "{SECRET}"\n')
+    root = tmp_path / "proj"
+    root.mkdir()
+    if name == "pitstop.toml":
+        (root / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+    os.symlink(secret, root / name)
+    before = snapshot(root)
+    for command in (("check",), ("lock", "--check"), ("setup",)):
+        code, out, err = cli(*command, cwd=root)
+        assert_clean_failure(code, out + err)
+        assert "symlink out of the project" in out + err and SECRET not in out + err
+    assert snapshot(root) == before

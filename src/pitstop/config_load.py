@@ -53,6 +53,8 @@ def load(project: Path | None = None, *, environ: Mapping[str, str] | None = Non
     else:
         root, config_file = find_root(Path.cwd())
     pyproject_path = root / "pyproject.toml"
+    _check_inside(pyproject_path, root)
+    _check_inside(config_file, root)
     pyproject = _toml.load(pyproject_path) if pyproject_path.is_file() else {}
     for key in ("project", "tool", "dependency-groups"):
         if key in pyproject and not isinstance(pyproject[key], Mapping):
@@ -93,6 +95,20 @@ def load(project: Path | None = None, *, environ: Mapping[str, str] | None = Non
         auto_install_override=_auto_install_override(env_vars),
         tool=table,
     )
+
+
+def _check_inside(path: Path, root: Path) -> None:
+    """Refuse a config file that is a symlink out of the project: in CI it comes from a pull
+    request, and errors quote its keys and values (SPEC §5)."""
+    from pitstop.reading import escapes
+
+    target = escapes(path, root)
+    if target is not None and path.is_symlink():
+        raise ConfigError(
+            f"{path.name} is a symlink out of the project (to {target}); pitstop reads its "
+            "configuration only inside the project",
+            fix=f"replace the symlink {path.name} with a copy of the file",
+        )
 
 
 def python_version_file(root: Path) -> str | None:
