@@ -50,6 +50,23 @@ class Inputs(NamedTuple):
         """The request that picks the env's interpreter (SPEC §2 default order)."""
         return parse_request(self.interpreter_request or self.python)
 
+    def unmet_by(self, runtime: Mapping[str, Any]) -> str | None:
+        """Why an env with this runtime (its marker's) no longer satisfies the interpreter
+        request (``.python-version`` now says 3.11 for an env built with 3.12: stale, as
+        ``uv sync`` recreates the venv), or None. Never for the fallback request, the
+        interpreter running pitstop (a pitstop run from another Python must not rebuild the
+        env), nor for a path request."""
+        request = self.request
+        version = str(runtime.get("version", ""))
+        if not self.interpreter_source or request.path:
+            return None
+        if request.matches(
+            str(runtime.get("implementation", "")), version, free_threaded=bool(runtime.get("free_threading"))
+        ):
+            return None
+        asked = f"python = {self.interpreter_request!r} ({self.interpreter_source})"
+        return f"python {version} does not satisfy {asked}"
+
     @property
     def lock_request(self) -> PythonRequest:
         """The request the lock is resolved for (never the interpreter running pitstop)."""

@@ -72,7 +72,12 @@ class Provisioner:
         else:
             reason = (
                 self._runtime_change(current, None if env.python_variant else self.project.python_override)
-                or self._request_change(env, inputs, current)
+                # a nox variant and PITSTOP_PYTHON pick their interpreter themselves
+                or (
+                    None
+                    if env.python_variant or self.project.python_override
+                    else inputs.unmet_by(current.runtime)
+                )
                 or ""
             )
         hold = swap.held(store)
@@ -96,24 +101,6 @@ class Provisioner:
             what = f"python {old} → {new}" if old != new else "the python runtime changed"
             return what
         return None
-
-    def _request_change(self, env: EnvSpec, inputs: Inputs, current: state.EnvState) -> str | None:
-        """The env's interpreter no longer satisfies its request (``.python-version`` now
-        says 3.11 for an env built with 3.12): stale, as ``uv sync`` would recreate the venv.
-        Not for the fallback request (the interpreter running pitstop: a pitstop run from
-        another Python must not rebuild the env), a nox variant or ``PITSTOP_PYTHON``, which
-        pick their interpreter themselves, or a path request."""
-        if env.python_variant or self.project.python_override or not inputs.interpreter_source:
-            return None
-        request = inputs.request
-        runtime = current.runtime
-        version = str(runtime.get("version", ""))
-        if request.path or request.matches(
-            str(runtime.get("implementation", "")), version, free_threaded=bool(runtime.get("free_threading"))
-        ):
-            return None
-        asked = f"python = {inputs.interpreter_request!r} ({inputs.interpreter_source})"
-        return f"python {version} does not satisfy {asked}"
 
     def fingerprint(self, env: EnvSpec, inputs: Inputs | None = None) -> list[str]:
         """Every file whose change could change ``env``'s readiness (for the fast path)."""
