@@ -228,6 +228,25 @@ def test_redact_url() -> None:
     assert redact_url("https://example.invalid/simple") == "https://example.invalid/simple"
     # a URL urlsplit cannot parse still loses everything up to its last "@"
     assert redact_url("http://user:s3cret@[::1/simple") == "http://[::1/simple"
+    # a token in the query string is a credential too (never in a lock or on a command line)
+    assert redact_url("https://example.invalid/simple?token=s3cret") == "https://example.invalid/simple"
+    assert redact_url("https://u:p@example.invalid/simple/?t=s3cret") == "https://example.invalid/simple/"
+    assert redact_url("http://[::1/simple?token=s3cret") == "http://[::1/simple"
+
+
+def test_an_index_url_with_a_query_token_never_reaches_a_command_line(tmp_path: Path) -> None:
+    from pitstop import config
+    from pitstop.index_options import index_args, index_environ
+
+    url = "https://example.invalid/simple?token=s3cret"
+    settings = config.Settings(index_url=url, extra_index_urls=("https://extra.invalid/simple",))
+    env = config.EnvSpec(
+        name="default", kind="managed", settings=settings, sources=config.Sources(), table="t"
+    )
+    project = config.Project(root=tmp_path, config_file=tmp_path / "pyproject.toml", envs={"default": env})
+    assert not [a for a in index_args(project, env) if "s3cret" in a]
+    assert "--extra-index-url=https://extra.invalid/simple" in index_args(project, env)
+    assert index_environ(project, env, tool="uv") == {"UV_INDEX_URL": url}
 
 
 def test_collect_all_sources_and_hash_stability(tmp_path: Path) -> None:

@@ -88,16 +88,19 @@ def render(requirement: Requirement) -> str:
 
 
 def redact_url(url: str) -> str:
-    """Drop any ``user:password@`` from ``url`` so it can be written to a lock or a log."""
+    """Drop any ``user:password@`` and any ``?query`` (``?token=...``) from ``url`` so it can
+    be written to a lock or a log; a URL that changes here carries credentials, which go to
+    the installer in its own environment variables (:mod:`pitstop.index_options`)."""
     try:
         parts = urlsplit(url)
     except ValueError:  # "http://user:pw@[::1/x": drop up to the last "@" (too much, never too little)
         scheme, sep, rest = url.partition("://")
-        return scheme + sep + rest.rsplit("@", 1)[1] if sep and "@" in rest else url
-    if "@" not in parts.netloc:
+        rest = rest.split("?", 1)[0]
+        return scheme + sep + rest.rsplit("@", 1)[1] if sep and "@" in rest else scheme + sep + rest
+    if "@" not in parts.netloc and not parts.query:
         return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, host, parts.path, "", parts.fragment))
 
 
 def library_requirement(import_name: str, value: object, *, where: str) -> str | None:
