@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -376,3 +377,40 @@ def test_config_file_symlinked_out_of_the_project(tmp_path: Path, cli: Cli, name
         assert_clean_failure(code, out + err)
         assert "symlink out of the project" in out + err and SECRET not in out + err
     assert snapshot(root) == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/dev/zero and RLIMIT_AS")
+@pytest.mark.parametrize(
+    ("call", "target"),
+    [
+        ("from pitstop.kinds.cache import _workspace as f", "fifo"),  # open() waited for a writer
+        ("from pitstop.kinds.detect import _conda_name as f", "/dev/zero"),  # read() never ended
+        ("from pitstop.kinds.detect import _conda_name as f", "fifo"),
+    ],
+)
+def test_adopted_kind_files_symlinked_to_a_fifo_or_a_device(tmp_path: Path, call: str, target: str) -> None:
+    """A committed uv.lock or environment.yml that is a symlink to a FIFO or /dev/zero: read
+    bounded and without waiting, as every other untrusted file is."""
+    import resource
+    import subprocess
+
+    if target == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        target = str(tmp_path / "fifo")
+    link = tmp_path / "marker"
+    link.symlink_to(target)
+
+    def limit() -> None:  # a runaway read fails fast instead of filling the machine's memory
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    code = f"import sys\nfrom pathlib import Path\n{call}\nprint(f(Path(sys.argv[1])))\n"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(link)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=limit,
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stdout.strip() in ("True", "None")  # a workspace (not cached) / no conda name

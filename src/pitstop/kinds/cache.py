@@ -77,10 +77,11 @@ def _files(ctx: KindContext, report: Report) -> list[str] | None:
 
 
 def _workspace(lock: Path) -> bool:
-    try:
-        with open(lock, encoding="utf-8", errors="replace") as handle:
-            return "[manifest]" in handle.read(1 << 20)
-    except OSError:
+    from pitstop.reading import UnreadableFile, read_bytes
+
+    try:  # bounded, and a FIFO or device (a committed symlink to one) is never waited on
+        return b"[manifest]" in read_bytes(lock)
+    except UnreadableFile:
         return True
 
 

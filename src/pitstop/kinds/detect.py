@@ -26,9 +26,11 @@ class Detection:
 
 
 def _conda_name(path: Path) -> str | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    from pitstop.reading import UnreadableFile, read_bytes
+
+    try:  # bounded: a committed environment.yml -> /dev/zero must not exhaust memory
+        text = read_bytes(path).decode("utf-8")
+    except (UnreadableFile, UnicodeDecodeError):
         return None
     match = re.search(r"^name:\s*['\"]?([^'\"\s#]+)", text, re.MULTILINE)
     return match.group(1) if match else None
