@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory, pyenv_python
-from tests.helpers import PY, generation, installed_version, store
+from tests.helpers import PY, generation, installed_version, last_line, store
 from tests.test_lockverify import forge
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -188,3 +188,19 @@ def test_a_changed_python_version_file_makes_the_env_stale(make_project: Project
         == 0
     )
     assert cli("check", cwd=root)[0] == 0
+
+
+def test_check_python_and_run_agree_when_no_interpreter_fits(make_project: ProjectFactory, cli: Cli) -> None:
+    """SPEC §6: the same verdict and fix from check, python and run. A missing env whose
+    interpreter cannot be found is not fixed by `pitstop setup`; every form names the
+    interpreter and the command that installs it, and check still writes nothing."""
+    root = make_project('requirements = ["beta"]\n')
+    (root / ".python-version").write_text("3.10.99\n")
+    code, out, _ = cli("check", cwd=root)
+    assert code == 1 and "no interpreter satisfies python = '3.10.99'" in out
+    assert "fix: uv python install 3.10.99" in out and "pitstop setup" not in out
+    assert not (root / ".pitstop").exists()
+    for argv in (("python",), ("run", "--", "python", "-c", "pass")):
+        code, _, err = cli(*argv, cwd=root)
+        assert code == 1 and "no interpreter satisfies python = '3.10.99'" in err, err
+        assert last_line(err).startswith("fix: uv python install 3.10.99")

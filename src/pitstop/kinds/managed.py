@@ -5,6 +5,10 @@ from __future__ import annotations
 from pitstop.errors import env_flag
 from pitstop.kinds.base import KindContext, PythonCommand, Report, Status, relative
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pitstop.inputs import Inputs
+
 
 class ManagedKind:
     """Resolves to ``<location>/<env>/venv/bin/python``; validation is the engine's status."""
@@ -43,15 +47,24 @@ class ManagedKind:
         else:
             status_ok = ready.ready
         state = ready.state
-        fix = f"pitstop setup{flag}"
+        message, fix = ready.reason, f"pitstop setup{flag}"
         if not ready.lock.fresh:
             fix += f"  (dev re-locks; in CI run pitstop lock{flag} locally and commit it)"
+        if not status_ok:
+            # `pitstop setup` cannot build without an interpreter for the env: the verdict and
+            # fix `python` and `run` give (SPEC §6), not a fix that fails
+            from pitstop.errors import InterpreterNotFound
+
+            try:
+                prov.interpreter(ctx.spec, ready_inputs(ctx))
+            except InterpreterNotFound as exc:
+                message, fix = exc.message, (exc.fix or "").removeprefix("run: ")
         status: Status = ("warning" if warnings else "ok") if status_ok else "error"
         return Report(
             env=ctx.spec.name,
             kind="managed",
             status=status,
-            message="" if status_ok else ready.reason,
+            message="" if status_ok else message,
             fix=None if status_ok else fix,
             command=self.resolve(ctx) if status_ok else None,
             implementation=_str(runtime.get("implementation")),
@@ -63,6 +76,13 @@ class ManagedKind:
             warnings=warnings,
             extra=(("lock", ready.lock.state), ("generation", state.generation if state else None)),
         )
+
+
+def ready_inputs(ctx: KindContext) -> Inputs:
+    """The env's normalized inputs (what :meth:`Provisioner.status` read)."""
+    from pitstop.inputs import collect
+
+    return collect(ctx.project, ctx.spec)
 
 
 def _strict(ctx: KindContext) -> bool:
