@@ -414,3 +414,33 @@ def test_adopted_kind_files_symlinked_to_a_fifo_or_a_device(tmp_path: Path, call
     )
     assert proc.returncode == 0, proc.stderr[-500:]
     assert proc.stdout.strip() in ("True", "None")  # a workspace (not cached) / no conda name
+
+
+def test_a_monorepo_s_shared_files_inside_the_git_work_tree_are_read(
+    make_project: ProjectFactory, cli: Cli, tmp_path: Path
+) -> None:
+    """The boundary is the git work tree holding the project: a subproject's
+    ``-r ../../shared/base.txt`` and a ``.python-version`` symlinked to the repository's copy
+    read as before; a file outside the repository, or inside its .git, is still refused."""
+    import subprocess
+
+    repo = tmp_path / "mono"
+    root = make_project('requirements-files = ["requirements.txt"]\n', name="mono/apps/svc")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "shared").mkdir()
+    (repo / "shared" / "base.txt").write_text("beta\n")
+    (repo / ".python-version").write_text(f"{PY}\n")
+    (root / ".python-version").symlink_to("../../.python-version")
+    (root / "requirements.txt").write_text("-r ../../shared/base.txt\n")
+    code, _, err = cli("lock", cwd=root)
+    assert code == 0, err
+    assert 'name = "beta"' in (root / "pylock.toml").read_text()
+    (tmp_path / "outside.txt").write_text("gamma\n")
+    (repo / ".git" / "reqs.txt").write_text("gamma\n")
+    for include, place in (
+        ("../../../outside.txt", "outside the project"),
+        ("../../.git/reqs.txt", "inside .git"),
+    ):
+        (root / "requirements.txt").write_text(f"-r {include}\n")
+        code, _, err = cli("lock", cwd=root)
+        assert code == 2 and place in err, err

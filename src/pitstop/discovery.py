@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pitstop.reading import UnreadableFile, escapes, read_bytes
+from pitstop.reading import UnreadableFile, boundary, escapes, read_bytes
 
 TYPE_CHECKING = False  # see pitstop/__init__.py: no typing import on the fast path
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def _upwards(start: str) -> list[str]:
 def read_python_version(path: str) -> tuple[str, ...] | None:
     """The versions a ``.python-version`` file names, read as pyenv does; None without one
     (:class:`~pitstop.reading.UnreadableFile` when it is there but not a readable file)."""
-    target = escapes(path, os.path.dirname(os.path.abspath(path)))
+    target = escapes(path, boundary(os.path.dirname(os.path.abspath(path))))
     if target is not None and os.path.lexists(path):  # a committed symlink to a secret
         raise UnreadableFile(path, f"it resolves outside the project, to {target}")
     try:

@@ -107,6 +107,21 @@ def escapes(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str |
     return None
 
 
+def boundary(root: str | os.PathLike[str]) -> str:
+    """The directory the files a project names may come from (:func:`escapes`' root): the git
+    work tree holding ``root``, so that a monorepo's shared ``-r ../../shared/base.txt`` or
+    ``.python-version`` still reads, else ``root`` itself. Anything in that work tree is
+    repository content a pull request could change anyway; ``.git`` stays excluded."""
+    real = directory = os.path.realpath(root)
+    while True:
+        if os.path.lexists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return real
+        directory = parent
+
+
 def stat_key(path: str) -> list[int] | None:
     """``[size, mtime in ns, inode]`` of ``path``, None when it cannot be stat'ed: what the
     caches (the fast path, adopted kinds' reports, interpreter identities) record to notice

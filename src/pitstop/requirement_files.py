@@ -62,7 +62,7 @@ def read_requirements_file(
     contents (in CI the path comes from a pull request; SPEC §5). ``named`` says how the file
     was named (``pitstop.toml: requirements-files``, ``reqs.txt:3: -r ../x.txt``).
     """
-    from pitstop.reading import UnreadableFile, escapes, read_text
+    from pitstop.reading import UnreadableFile, boundary, escapes, read_text
 
     shown = _display(path, root)
     fix = f"remove the line from {shown}; index options belong in [tool.pitstop]"
@@ -75,13 +75,15 @@ def read_requirements_file(
         real = path.resolve()
     except (OSError, RuntimeError, ValueError):  # a symlink loop on older Pythons
         real = path
-    target = escapes(path, root)
+    allowed = boundary(root)  # the project, or the git work tree holding it (a monorepo)
+    target = escapes(path, allowed)
     if target is not None:
-        place = "inside .git" if _display(Path(target), root) != target else "outside the project"
+        inside = _display(Path(target), Path(allowed)) != target
+        place = "inside .git" if inside else "outside the project and its git work tree"
         raise ConfigError(
             f"{named or shown}: the requirements file resolves {place} ({target}); pitstop reads "
-            "requirement files only inside the project, outside .git",
-            fix="copy the file into the project (a copy, not a symlink) and name it by that path",
+            "requirement files only inside the project or the git work tree holding it, outside .git",
+            fix="copy the file into the repository (a copy, not a symlink) and name it by that path",
         )
     if files is not None:
         files.append(real)
