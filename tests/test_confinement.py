@@ -308,11 +308,13 @@ def test_dangling_symlinks_where_pitstop_creates_files_are_never_written_through
 ) -> None:
     """A pull request may commit dangling symlinks where pitstop creates files: the store's
     .gitignore and CACHEDIR.TAG, and the predictable temporary names of its atomic writes
-    (``.<name>.<pid>.tmp``). None of their targets is ever created."""
+    (``.<name>.<thread>.<pid>.tmp``). None of their targets is ever created."""
     root = make_project('requirements = ["beta"]\n', python=PY)
     outside = tmp_path / "outside"
     outside.mkdir()
-    pid = os.getpid()  # cli() runs pitstop in this process
+    import threading
+
+    pid = f"{threading.get_ident()}.{os.getpid()}"  # cli() runs pitstop in this thread
     links = {
         root / ".pitstop" / ".gitignore": outside / "gitignore",
         root / ".pitstop" / "CACHEDIR.TAG": outside / "tag",
@@ -493,3 +495,32 @@ def test_nothing_is_written_or_deleted_through_a_symlinked_cache(
     assert sorted(p.name for p in outside.iterdir()) == [planted.name]
     assert pitstop_process(root, "clean").returncode == 0
     assert planted.read_bytes() == b"someone else's file", "clean never deletes through the link"
+
+
+def test_threads_of_one_process_writing_one_file_never_share_a_temporary_file(tmp_path: Path) -> None:
+    """The API and nox run pitstop in threads of one process: each atomic write has its own
+    temporary file, so no writer unlinks or renames another's, and the file is always one
+    writer's whole payload."""
+    import threading
+
+    from pitstop.fsutil import atomic_write_bytes
+
+    target = tmp_path / "cache.bin"
+    payloads = [bytes([n]) * 200_000 for n in range(8)]
+    errors: list[BaseException] = []
+
+    def write(payload: bytes) -> None:
+        try:
+            for _ in range(40):
+                atomic_write_bytes(target, payload, durable=False)
+        except BaseException as exc:  # collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert target.read_bytes() in payloads
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.bin"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from _thread import get_ident
 from pathlib import Path
 
 
@@ -20,7 +21,9 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     ``durable=False`` skips the fsync, for caches only: readers still see the old or the new
     file, but a crash may leave it empty or torn, which a cache's reader must reject."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # the thread too: two threads of one process (the API, nox) writing one cache must not
+    # share, and unlink, each other's temporary file; the pid stays last for sweep_tmp
+    tmp = path.with_name(f".{path.name}.{get_ident()}.{os.getpid()}.tmp")
     try:
         with os.fdopen(_create(tmp), "wb") as handle:
             handle.write(data)
@@ -66,7 +69,7 @@ def _discard(tmp: Path) -> None:
 
 
 def sweep_tmp(directory: Path) -> list[str]:
-    """Delete the ``.<name>.<pid>.tmp`` files :func:`atomic_write` left in ``directory``
+    """Delete the ``.<name>.<thread>.<pid>.tmp`` files :func:`atomic_write` left in ``directory``
     when its process was killed (only those whose process is gone); returns their names."""
     removed: list[str] = []
     try:
