@@ -524,3 +524,34 @@ def test_threads_of_one_process_writing_one_file_never_share_a_temporary_file(tm
     assert errors == []
     assert target.read_bytes() in payloads
     assert [p.name for p in tmp_path.iterdir()] == ["cache.bin"]
+
+
+def test_a_child_inherits_only_the_env_locks_of_the_thread_that_starts_it(tmp_path: Path) -> None:
+    """With pitstop running in several threads of one process (the API), a child gets the
+    env locks its own thread holds; another thread's lock descriptor, which that thread may
+    close at any moment, is never passed (that failed with "Bad file descriptor")."""
+    import threading
+
+    from pitstop.flock import EnvLock, held_fds
+
+    seen: dict[str, tuple[int, ...]] = {}
+    locked, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with EnvLock(tmp_path / "b" / ".pitstop.lock"):
+            seen["other"] = held_fds()
+            locked.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        with EnvLock(tmp_path / "a" / ".pitstop.lock"):
+            seen["main"] = held_fds()
+    finally:
+        release.set()
+        thread.join()
+    assert len(seen["main"]) == 1 and len(seen["other"]) == 1
+    assert set(seen["main"]).isdisjoint(seen["other"])
+    assert held_fds() == ()

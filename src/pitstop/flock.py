@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import os
 import sys
+from _thread import get_ident
 from pathlib import Path
 from types import TracebackType
 
 from pitstop._testing import hooks
 from pitstop.output import Reporter
 
-_HELD: dict[int, Path] = {}
+#: fd -> (lock path, the thread holding it)
+_HELD: dict[int, tuple[Path, int]] = {}
 
 
 def held_fds() -> tuple[int, ...]:
-    """The descriptors of the env locks this process holds. Children inherit them, so a lock
+    """The descriptors of the env locks this thread holds. Children inherit them, so a lock
     stays held until pitstop *and* every child it started have exited: another pitstop never
-    recovers (deletes) a ``venv.new`` an installer is still writing."""
-    return tuple(_HELD)
+    recovers (deletes) a ``venv.new`` an installer is still writing. Only this thread's: in a
+    process running pitstop in several threads (the API), another thread may close its lock's
+    descriptor while this one starts a child, which failed with "Bad file descriptor"."""
+    me = get_ident()
+    return tuple(fd for fd, (_, owner) in list(_HELD.items()) if owner == me)
 
 
 class EnvLock:
@@ -63,7 +68,7 @@ class EnvLock:
             os.close(fd)
             raise
         self._fd = fd
-        _HELD[fd] = self.path
+        _HELD[fd] = (self.path, get_ident())
         return self
 
     def __exit__(
