@@ -108,6 +108,8 @@ def test_a_top_level_extension_this_interpreter_cannot_load_fails(venv: Path) ->
     site = next(venv.glob("lib/python*/site-packages"))
     (site / "beta_ext.cpython-20-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
     (site / "beta-1.0.dist-info" / "top_level.txt").write_text("beta\nbeta_ext\n")
+    with open(site / "beta-1.0.dist-info" / "RECORD", "a", encoding="utf-8") as record:
+        record.write("beta_ext.cpython-20-x86_64-linux-gnu.so,,\n")  # shipped by the wheel
     with pytest.raises(ProvisionError) as info:
         verify(venv, EXPECTED, smoke={"beta"})
     assert "import beta_ext: ImportError: no module spec found" in info.value.message
@@ -133,7 +135,10 @@ def test_files_that_prove_a_plain_package_need_no_interpreter_start(
     assert calls == []
     site = next(venv.glob("lib/python*/site-packages"))
     (site / "beta_ns" / "sub").mkdir(parents=True)
+    (site / "beta_ns" / "sub" / "mod.py").write_text("")
     (site / "beta-1.0.dist-info" / "top_level.txt").write_text("beta\nbeta_ns\n")
+    with open(site / "beta-1.0.dist-info" / "RECORD", "a", encoding="utf-8") as record:
+        record.write("beta_ns/sub/mod.py,,\n")  # a namespace portion the wheel ships
     assert verify(venv, EXPECTED, smoke={"beta"}) == EXPECTED
     assert len(calls) == 1 and calls[0][-1] == "beta_ns"
 
@@ -167,7 +172,13 @@ def test_top_level_names_come_from_top_level_txt_else_the_record(venv: Path) -> 
     assert {d.name: d.modules for d in dists}["beta"] == ("beta",)  # from RECORD
     (site / "beta-1.0.dist-info" / "top_level.txt").write_text("beta\nns/sub\nnot_there\n")
     dists, _ = scan(venv)
-    assert {d.name: d.modules for d in dists}["beta"] == ("beta", "not_there")
+    # a name top_level.txt lists but the RECORD does not ship (ruamel.yaml.clib lists ruamel,
+    # which ruamel.yaml installs) is no module of this distribution: not imported
+    assert {d.name: d.modules for d in dists}["beta"] == ("beta",)
+    assert verify(venv, EXPECTED, smoke={"beta"}) == {"alpha": "2.0", "beta": "1.0"}
+    (site / "beta-1.0.dist-info" / "top_level.txt").write_text("not_there\n")  # ships none of them
+    dists, _ = scan(venv)
+    assert {d.name: d.modules for d in dists}["beta"] == ("not_there",)
     with pytest.raises(ProvisionError, match="import not_there: ImportError"):
         verify(venv, EXPECTED, smoke={"beta"})
 

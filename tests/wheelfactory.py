@@ -70,6 +70,9 @@ def build_catalogue(directory: Path) -> Path:
         directory,
         "broken",
         "1.0",
-        extra_files={"broken-1.0.dist-info/top_level.txt": "broken\nbroken_native\n"},
-    )  # installs, but one of its top-level modules is missing: verification must catch it
+        extra_files={
+            "broken-1.0.dist-info/top_level.txt": "broken\nbroken_native\n",
+            "broken_native.cpython-20-x86_64-linux-gnu.so": "\x7fELF",
+        },
+    )  # installs, but one of its top-level modules is built for no Python here: verification must catch it
     return directory
