@@ -555,3 +555,28 @@ def test_a_child_inherits_only_the_env_locks_of_the_thread_that_starts_it(tmp_pa
     assert len(seen["main"]) == 1 and len(seen["other"]) == 1
     assert set(seen["main"]).isdisjoint(seen["other"])
     assert held_fds() == ()
+
+
+def test_create_new_never_replaces_or_writes_through_what_is_there(tmp_path: Path) -> None:
+    """The store's .gitignore and CACHEDIR.TAG are created only where nothing is: an existing
+    file keeps its bytes, a dangling symlink is left alone and its target never created."""
+    from pitstop.fsutil import create_new
+
+    assert create_new(tmp_path / "new", b"*\n") and (tmp_path / "new").read_bytes() == b"*\n"
+    (tmp_path / "kept").write_bytes(b"mine\n")
+    assert not create_new(tmp_path / "kept", b"*\n")
+    assert (tmp_path / "kept").read_bytes() == b"mine\n"
+    (tmp_path / "link").symlink_to(tmp_path / "target")
+    assert not create_new(tmp_path / "link", b"*\n")
+    assert not (tmp_path / "target").exists() and (tmp_path / "link").is_symlink()
+
+
+def test_an_env_lock_that_cannot_be_opened_is_an_os_error_not_a_symlink_error(tmp_path: Path) -> None:
+    """Only a symlink is reported as one; another failure to open the lock file (here a
+    directory in its place) stays the OSError main() reports with its path (exit 3)."""
+    from pitstop.flock import EnvLock, held_fds
+
+    (tmp_path / ".pitstop.lock").mkdir()
+    with pytest.raises(IsADirectoryError):
+        EnvLock(tmp_path / ".pitstop.lock").__enter__()
+    assert held_fds() == ()
