@@ -413,6 +413,20 @@ def poetry_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin"
 
 
+def _poetry_app(tmp_path: Path, poetry_bin: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A poetry project without a package, its venv in-project, poetry and a 3.12 on PATH."""
+    root = write(
+        tmp_path / "poetryapp",
+        '[project]\nname = "poetryapp"\nversion = "0.1"\nrequires-python = ">=3.10"\ndependencies = []\n'
+        "[tool.poetry]\npackage-mode = false\n",
+    )
+    monkeypatch.setenv("POETRY_VIRTUALENVS_IN_PROJECT", "true")
+    monkeypatch.setenv(
+        "PATH", f"{poetry_bin}{os.pathsep}{Path(pyenv_python('3.12')).parent}{os.pathsep}/usr/bin:/bin"
+    )
+    return root
+
+
 @pytest.mark.index
 def test_poetry_project(tmp_path: Path, cli: Cli, poetry_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write(
@@ -464,15 +478,7 @@ def test_poetry_readiness_follows_the_lock(
 ) -> None:
     """A dependency added to pyproject.toml: ❌ "poetry lock"; locked: ❌ "poetry install"
     (python, run and check agree); installed: ✅. Each fix is run as printed."""
-    root = write(
-        tmp_path / "poetryapp",
-        '[project]\nname = "poetryapp"\nversion = "0.1"\nrequires-python = ">=3.10"\ndependencies = []\n'
-        "[tool.poetry]\npackage-mode = false\n",
-    )
-    monkeypatch.setenv("POETRY_VIRTUALENVS_IN_PROJECT", "true")
-    monkeypatch.setenv(
-        "PATH", f"{poetry_bin}{os.pathsep}{Path(pyenv_python('3.12')).parent}{os.pathsep}/usr/bin:/bin"
-    )
+    root = _poetry_app(tmp_path, poetry_bin, monkeypatch)
     poetry = str(poetry_bin / "poetry")
 
     def follow(out: str) -> None:
@@ -523,15 +529,7 @@ def test_a_damaged_poetry_lock_gets_a_fix_poetry_accepts(
     metadata entry"), so the fix removes it first; followed as printed, it makes the env ready."""
     import shlex
 
-    root = write(
-        tmp_path / "poetryapp",
-        '[project]\nname = "poetryapp"\nversion = "0.1"\nrequires-python = ">=3.10"\ndependencies = []\n'
-        "[tool.poetry]\npackage-mode = false\n",
-    )
-    monkeypatch.setenv("POETRY_VIRTUALENVS_IN_PROJECT", "true")
-    monkeypatch.setenv(
-        "PATH", f"{poetry_bin}{os.pathsep}{Path(pyenv_python('3.12')).parent}{os.pathsep}/usr/bin:/bin"
-    )
+    root = _poetry_app(tmp_path, poetry_bin, monkeypatch)
     subprocess.run(
         [poetry_bin / "poetry", "install", "--no-interaction"], cwd=root, check=True, capture_output=True
     )
